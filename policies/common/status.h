@@ -92,7 +92,7 @@ inline Status InternalError(std::string m) { return {StatusCode::kInternal, std:
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.ok() && "StatusOr constructed from an ok Status without a value");
     if (status_.ok()) status_ = InternalError("StatusOr constructed from an ok Status");
@@ -129,8 +129,8 @@ class [[nodiscard]] StatusOr {
 }  // namespace prebell
 
 // Returns from the enclosing function if `expr` (a Status) is not ok.
-#define PREBELL_RETURN_IF_ERROR(expr)              \
-  do {                                             \
-    ::prebell::Status prebell_status__ = (expr);   \
+#define PREBELL_RETURN_IF_ERROR(expr)                    \
+  do {                                                   \
+    ::prebell::Status prebell_status__ = (expr);         \
     if (!prebell_status__.ok()) return prebell_status__; \
   } while (false)

@@ -11,11 +11,11 @@
 // return kInvalidArgument with a message that quotes the offending text.
 #pragma once
 
+#include <date/date.h>
+
 #include <chrono>
 #include <string>
 #include <string_view>
-
-#include <date/date.h>
 
 #include "policies/common/status.h"
 

@@ -17,7 +17,7 @@ TEST(TimeZoneTest, FindsIanaAndWindowsNames) {
   EXPECT_EQ(gmt->name(), "Europe/London");
   EXPECT_EQ(TimeZone::Find("Central Standard Time")->name(), "America/Chicago");
   EXPECT_EQ(TimeZone::Find("AUS Eastern Standard Time")->name(), "Australia/Sydney");
-  EXPECT_EQ(TimeZone::Find("India Standard Time")->name(), "Asia/Calcutta") ;
+  EXPECT_EQ(TimeZone::Find("India Standard Time")->name(), "Asia/Calcutta");
 }
 
 TEST(TimeZoneTest, RejectsUnknownNames) {
