@@ -4,9 +4,12 @@ namespace prebell {
 
 std::string_view SessionKindName(SessionKind kind) {
   switch (kind) {
-    case SessionKind::kClass: return "Class";
-    case SessionKind::kExam: return "Exam";
-    case SessionKind::kEvent: return "Event";
+    case SessionKind::kClass:
+      return "Class";
+    case SessionKind::kExam:
+      return "Exam";
+    case SessionKind::kEvent:
+      return "Event";
   }
   return "Class";
 }
