@@ -34,34 +34,42 @@ struct KindResult {
   std::optional<Instant> next_change;
 };
 
-KindResult ComputeKind(std::vector<Window>& windows, const std::optional<Instant>& next_start,
-                       Instant now) {
+KindResult ComputeKind(std::vector<Window>& sessions, const std::optional<Instant>& next_start,
+                       Instant now, Duration lead_time) {
   KindResult out;
-  out.signal.next_start = next_start;
-  std::sort(windows.begin(), windows.end(),
+  KindSignal& s = out.signal;
+  s.next_start = next_start;
+  std::sort(sessions.begin(), sessions.end(),
             [](const Window& a, const Window& b) { return a.start < b.start; });
-  // Walk the union of the windows in order; only the one containing now and
-  // the first one after now matter, so stop as soon as both are known.
+  // Walk the union of the sessions in order; only the window containing now
+  // or, failing that, the first one after now matters.
   size_t i = 0;
-  while (i < windows.size()) {
-    Window merged = windows[i++];
-    while (i < windows.size() && windows[i].start <= merged.end) {
-      merged.end = std::max(merged.end, windows[i].end);
+  while (i < sessions.size()) {
+    Window merged = sessions[i++];
+    while (i < sessions.size() && sessions[i].start <= merged.end) {
+      merged.end = std::max(merged.end, sessions[i].end);
       ++i;
     }
     if (merged.end <= now) continue;
-    out.signal.window_start = merged.start;
-    out.signal.window_end = merged.end;
-    if (merged.start <= now) {
-      out.signal.active = true;
-      out.next_change = merged.end;  // nothing merged touches it, so it closes then
-    } else {
-      out.next_change = merged.start;
-    }
+    s.window_start = merged.start;
+    s.window_end = merged.end;
+    s.active = merged.start <= now;
     break;
   }
-  // next_start moves on when that session starts.
+  const std::optional<Instant> near_from =
+      next_start ? std::optional<Instant>(*next_start - lead_time) : std::nullopt;
+  s.live_or_near = s.active || (near_from && *near_from <= now);
+
+  // Nothing merged touches the current window's end, so active flips there;
+  // the next window starts at a session start, which is never before
+  // next_start; next_start itself moves on when that session starts; and
+  // live_or_near turns on at next_start - lead_time, unless that falls while
+  // the current window still holds it on (then nothing visible happens).
+  if (s.active) out.next_change = s.window_end;
   KeepEarliest(out.next_change, next_start);
+  if (near_from && *near_from > now && !(s.active && *near_from < *s.window_end)) {
+    KeepEarliest(out.next_change, near_from);
+  }
   return out;
 }
 
@@ -77,7 +85,7 @@ StatusOr<ScheduleSignal> ComputeScheduleSignal(std::span<const Occurrence> occur
     return InvalidArgumentError("schedule signal: lead time " +
                                 std::to_string(options.lead_time.count()) + "s is negative");
   }
-  std::vector<Window> windows[2];
+  std::vector<Window> sessions[2];
   std::optional<Instant> next_start[2];
   for (const Occurrence& o : occurrences) {
     if (o.end <= o.start) {
@@ -88,18 +96,18 @@ StatusOr<ScheduleSignal> ComputeScheduleSignal(std::span<const Occurrence> occur
     const std::optional<ScheduleKind> kind = KindOf(o.kind);
     if (!kind) continue;
     const int k = *kind == ScheduleKind::kExam ? 1 : 0;
-    // Windows that already closed still count: one may merge into the window
+    // Sessions that already ended still count: one may merge into the window
     // containing now and so decide where that window started.
-    windows[k].push_back({o.start - options.lead_time, o.end});
+    sessions[k].push_back({o.start, o.end});
     if (o.start > now) KeepEarliest(next_start[k], o.start);
   }
 
   ScheduleSignal out;
-  KindResult class_result = ComputeKind(windows[0], next_start[0], now);
-  KindResult exam_result = ComputeKind(windows[1], next_start[1], now);
+  KindResult class_result = ComputeKind(sessions[0], next_start[0], now, options.lead_time);
+  KindResult exam_result = ComputeKind(sessions[1], next_start[1], now, options.lead_time);
   out.class_signal = class_result.signal;
   out.exam_signal = exam_result.signal;
-  out.level = out.exam_signal.active ? 2 : (out.class_signal.active ? 1 : 0);
+  out.level = out.exam_signal.live_or_near ? 2 : (out.class_signal.live_or_near ? 1 : 0);
   KeepEarliest(out.next_change, class_result.next_change);
   KeepEarliest(out.next_change, exam_result.next_change);
   return out;

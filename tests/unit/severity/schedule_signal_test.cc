@@ -62,28 +62,31 @@ TEST(ScheduleSignal, EmptyTimetableIsIdleWithNothingScheduled) {
 }
 
 TEST(ScheduleSignal, ClassWindowEdges) {
-  // Class 08:00-09:30; lead 30m: window [07:30, 09:30).
+  // Class 08:00-09:30, lead 30m: near from 07:30, live [08:00, 09:30).
   std::vector<Occurrence> occ = {
       Occ(SessionKind::kClass, "2026-11-23T08:00:00Z", "2026-11-23T09:30:00Z")};
 
   ScheduleSignal before = Compute(occ, At("2026-11-23T07:29:59Z"));
   EXPECT_FALSE(before.class_signal.active);
+  EXPECT_FALSE(before.class_signal.live_or_near);
   EXPECT_EQ(before.level, 0);
   EXPECT_EQ(before.class_signal.next_start, At("2026-11-23T08:00:00Z"));
-  EXPECT_EQ(before.class_signal.window_start, At("2026-11-23T07:30:00Z"));
+  EXPECT_EQ(before.class_signal.window_start, At("2026-11-23T08:00:00Z"));
   EXPECT_EQ(before.class_signal.window_end, At("2026-11-23T09:30:00Z"));
   EXPECT_EQ(before.next_change, At("2026-11-23T07:30:00Z"));
 
-  ScheduleSignal open = Compute(occ, At("2026-11-23T07:30:00Z"));
-  EXPECT_TRUE(open.class_signal.active);
-  EXPECT_EQ(open.level, 1);
-  EXPECT_EQ(open.class_signal.next_start, At("2026-11-23T08:00:00Z"));
-  EXPECT_EQ(open.class_signal.window_end, At("2026-11-23T09:30:00Z"));
-  EXPECT_EQ(open.next_change, At("2026-11-23T08:00:00Z"));
+  ScheduleSignal near = Compute(occ, At("2026-11-23T07:30:00Z"));
+  EXPECT_FALSE(near.class_signal.active);
+  EXPECT_TRUE(near.class_signal.live_or_near);
+  EXPECT_EQ(near.level, 1);
+  EXPECT_EQ(near.class_signal.next_start, At("2026-11-23T08:00:00Z"));
+  EXPECT_EQ(near.class_signal.window_end, At("2026-11-23T09:30:00Z"));
+  EXPECT_EQ(near.next_change, At("2026-11-23T08:00:00Z"));
 
   // At the bell the session is live and no longer "next".
   ScheduleSignal bell = Compute(occ, At("2026-11-23T08:00:00Z"));
   EXPECT_TRUE(bell.class_signal.active);
+  EXPECT_TRUE(bell.class_signal.live_or_near);
   EXPECT_FALSE(bell.class_signal.next_start.has_value());
   EXPECT_EQ(bell.next_change, At("2026-11-23T09:30:00Z"));
 
@@ -93,20 +96,25 @@ TEST(ScheduleSignal, ClassWindowEdges) {
 
   ScheduleSignal closed = Compute(occ, At("2026-11-23T09:30:00Z"));
   EXPECT_FALSE(closed.class_signal.active);
+  EXPECT_FALSE(closed.class_signal.live_or_near);
   EXPECT_EQ(closed.level, 0);
+  EXPECT_FALSE(closed.class_signal.window_start.has_value());
   EXPECT_FALSE(closed.class_signal.window_end.has_value());
   EXPECT_FALSE(closed.next_change.has_value());
 }
 
-TEST(ScheduleSignal, LeadTimeIsConfigurable) {
+TEST(ScheduleSignal, LeadTimeIsConfigurableAndOnlyMovesTheLevel) {
   std::vector<Occurrence> occ = {
       Occ(SessionKind::kClass, "2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z")};
   ScheduleSignalOptions five{.lead_time = minutes(5)};
-  EXPECT_FALSE(Compute(occ, At("2026-11-23T07:54:59Z"), five).class_signal.active);
-  EXPECT_TRUE(Compute(occ, At("2026-11-23T07:55:00Z"), five).class_signal.active);
+  EXPECT_EQ(Compute(occ, At("2026-11-23T07:54:59Z"), five).level, 0);
+  ScheduleSignal near = Compute(occ, At("2026-11-23T07:55:00Z"), five);
+  EXPECT_EQ(near.level, 1);
+  EXPECT_FALSE(near.class_signal.active);
   ScheduleSignalOptions zero{.lead_time = Duration::zero()};
-  EXPECT_FALSE(Compute(occ, At("2026-11-23T07:59:59Z"), zero).class_signal.active);
-  EXPECT_TRUE(Compute(occ, At("2026-11-23T08:00:00Z"), zero).class_signal.active);
+  EXPECT_EQ(Compute(occ, At("2026-11-23T07:59:59Z"), zero).level, 0);
+  EXPECT_EQ(Compute(occ, At("2026-11-23T07:59:59Z"), zero).next_change, At("2026-11-23T08:00:00Z"));
+  EXPECT_EQ(Compute(occ, At("2026-11-23T08:00:00Z"), zero).level, 1);
 }
 
 TEST(ScheduleSignal, NegativeLeadTimeIsRejected) {
@@ -133,7 +141,7 @@ TEST(ScheduleSignal, OverlappingSessionsMergeIntoOneWindow) {
       Occ(SessionKind::kClass, "2026-11-23T09:45:00Z", "2026-11-23T11:00:00Z", "c")};
   ScheduleSignal s = Compute(occ, At("2026-11-23T08:10:00Z"));
   EXPECT_TRUE(s.class_signal.active);
-  EXPECT_EQ(s.class_signal.window_start, At("2026-11-23T07:30:00Z"));
+  EXPECT_EQ(s.class_signal.window_start, At("2026-11-23T08:00:00Z"));
   EXPECT_EQ(s.class_signal.window_end, At("2026-11-23T11:00:00Z"));
   EXPECT_EQ(s.class_signal.next_start, At("2026-11-23T09:00:00Z"));
   EXPECT_EQ(s.next_change, At("2026-11-23T09:00:00Z"));
@@ -143,33 +151,37 @@ TEST(ScheduleSignal, OverlappingSessionsMergeIntoOneWindow) {
   EXPECT_EQ(late.next_change, At("2026-11-23T11:00:00Z"));
 }
 
-TEST(ScheduleSignal, AdjacentWindowsMergeSoTheSignalNeverBlinks) {
-  // Class a ends 09:00; class b's window opens at 09:00 (09:30 - 30m).
+TEST(ScheduleSignal, AdjacentSessionsMergeSoTheSignalNeverBlinks) {
   std::vector<Occurrence> occ = {
       Occ(SessionKind::kClass, "2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z", "a"),
-      Occ(SessionKind::kClass, "2026-11-23T09:30:00Z", "2026-11-23T10:30:00Z", "b")};
+      Occ(SessionKind::kClass, "2026-11-23T09:00:00Z", "2026-11-23T10:30:00Z", "b")};
   ScheduleSignal seam = Compute(occ, At("2026-11-23T09:00:00Z"));
   EXPECT_TRUE(seam.class_signal.active);
-  EXPECT_EQ(seam.class_signal.window_start, At("2026-11-23T07:30:00Z"));
+  EXPECT_EQ(seam.class_signal.window_start, At("2026-11-23T08:00:00Z"));
   EXPECT_EQ(seam.class_signal.window_end, At("2026-11-23T10:30:00Z"));
   ScheduleSignal before_seam = Compute(occ, At("2026-11-23T08:59:59Z"));
+  EXPECT_TRUE(before_seam.class_signal.active);
   EXPECT_EQ(before_seam.class_signal.window_end, At("2026-11-23T10:30:00Z"));
-  EXPECT_EQ(before_seam.next_change, At("2026-11-23T09:30:00Z"));
+  EXPECT_EQ(before_seam.next_change, At("2026-11-23T09:00:00Z"));
 }
 
-TEST(ScheduleSignal, GapLongerThanLeadTimeSplitsWindows) {
+TEST(ScheduleSignal, GapSplitsWindowsButTheLevelBridgesAShortOne) {
+  // A 20-minute break between classes: two windows, yet the level stays 1
+  // because the second class is within the lead time all through the break.
   std::vector<Occurrence> occ = {
       Occ(SessionKind::kClass, "2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z", "a"),
-      Occ(SessionKind::kClass, "2026-11-23T09:31:00Z", "2026-11-23T10:30:00Z", "b")};
+      Occ(SessionKind::kClass, "2026-11-23T09:20:00Z", "2026-11-23T10:30:00Z", "b")};
   ScheduleSignal live = Compute(occ, At("2026-11-23T08:30:00Z"));
   EXPECT_EQ(live.class_signal.window_end, At("2026-11-23T09:00:00Z"));
+  // b is near from 08:50, but a keeps the level at 1 until then anyway.
   EXPECT_EQ(live.next_change, At("2026-11-23T09:00:00Z"));
   ScheduleSignal gap = Compute(occ, At("2026-11-23T09:00:30Z"));
   EXPECT_FALSE(gap.class_signal.active);
-  EXPECT_EQ(gap.level, 0);
-  EXPECT_EQ(gap.class_signal.window_start, At("2026-11-23T09:01:00Z"));
+  EXPECT_TRUE(gap.class_signal.live_or_near);
+  EXPECT_EQ(gap.level, 1);
+  EXPECT_EQ(gap.class_signal.window_start, At("2026-11-23T09:20:00Z"));
   EXPECT_EQ(gap.class_signal.window_end, At("2026-11-23T10:30:00Z"));
-  EXPECT_EQ(gap.next_change, At("2026-11-23T09:01:00Z"));
+  EXPECT_EQ(gap.next_change, At("2026-11-23T09:20:00Z"));
 }
 
 TEST(ScheduleSignal, ExamOutranksClassAndKindsStaySeparate) {
@@ -184,11 +196,12 @@ TEST(ScheduleSignal, ExamOutranksClassAndKindsStaySeparate) {
   EXPECT_FALSE(early.class_signal.next_start.has_value());
   EXPECT_EQ(early.next_change, At("2026-11-23T09:30:00Z"));
 
-  ScheduleSignal exam = Compute(occ, At("2026-11-23T09:30:00Z"));
-  EXPECT_EQ(exam.level, 2);
-  EXPECT_TRUE(exam.class_signal.active);
-  EXPECT_TRUE(exam.exam_signal.active);
-  EXPECT_EQ(exam.exam_signal.window_end, At("2026-11-23T11:00:00Z"));
+  ScheduleSignal exam_near = Compute(occ, At("2026-11-23T09:30:00Z"));
+  EXPECT_EQ(exam_near.level, 2);
+  EXPECT_TRUE(exam_near.class_signal.active);
+  EXPECT_FALSE(exam_near.exam_signal.active);
+  EXPECT_TRUE(exam_near.exam_signal.live_or_near);
+  EXPECT_EQ(exam_near.exam_signal.window_end, At("2026-11-23T11:00:00Z"));
 
   ScheduleSignal after = Compute(occ, At("2026-11-23T11:00:00Z"));
   EXPECT_EQ(after.level, 1);
@@ -210,8 +223,10 @@ TEST(ScheduleSignal, SessionAcrossLocalMidnight) {
   ScheduleSignal before = Compute(occ, At("2026-11-23T21:59:59Z"));
   EXPECT_EQ(before.level, 0);
   EXPECT_EQ(before.next_change, At("2026-11-23T22:00:00Z"));
+  EXPECT_EQ(Compute(occ, At("2026-11-23T22:00:00Z")).level, 2);
+  // 00:15 local on the 24th, still the same exam.
   ScheduleSignal after_midnight_local = Compute(occ, At("2026-11-23T23:15:00Z"));
-  EXPECT_EQ(after_midnight_local.level, 2);
+  EXPECT_TRUE(after_midnight_local.exam_signal.active);
   EXPECT_EQ(after_midnight_local.exam_signal.window_end, At("2026-11-24T00:00:00Z"));
   EXPECT_EQ(Compute(occ, At("2026-11-24T00:00:00Z")).level, 0);
 }
@@ -228,16 +243,19 @@ TEST(ScheduleSignal, DailyClassKeepsItsWallClockTimeAcrossSpringForward) {
   ASSERT_EQ(occ[1].start, At("2026-03-29T07:00:00Z"));
 
   ScheduleSignal sat = Compute(occ, At("2026-03-28T07:29:59Z"));
-  EXPECT_FALSE(sat.class_signal.active);
+  EXPECT_EQ(sat.level, 0);
   EXPECT_EQ(sat.next_change, At("2026-03-28T07:30:00Z"));
+  EXPECT_TRUE(Compute(occ, At("2026-03-28T08:00:00Z")).class_signal.active);
 
   ScheduleSignal after_sat = Compute(occ, At("2026-03-28T09:00:00Z"));
   EXPECT_FALSE(after_sat.class_signal.active);
   EXPECT_EQ(after_sat.class_signal.next_start, At("2026-03-29T07:00:00Z"));
   EXPECT_EQ(after_sat.next_change, At("2026-03-29T06:30:00Z"));
 
-  EXPECT_FALSE(Compute(occ, At("2026-03-29T06:29:59Z")).class_signal.active);
-  EXPECT_TRUE(Compute(occ, At("2026-03-29T06:30:00Z")).class_signal.active);
+  EXPECT_EQ(Compute(occ, At("2026-03-29T06:29:59Z")).level, 0);
+  EXPECT_EQ(Compute(occ, At("2026-03-29T06:30:00Z")).level, 1);
+  EXPECT_FALSE(Compute(occ, At("2026-03-29T06:59:59Z")).class_signal.active);
+  EXPECT_TRUE(Compute(occ, At("2026-03-29T07:00:00Z")).class_signal.active);
 }
 
 TEST(ScheduleSignal, ClassInsideFallBackRepeatedHour) {
@@ -250,7 +268,9 @@ TEST(ScheduleSignal, ClassInsideFallBackRepeatedHour) {
       LocalOcc(*zone, SessionKind::kClass, "2026-11-01T01:30:00", hours(1))};
   ASSERT_EQ(occ[0].start, At("2026-11-01T05:30:00Z"));
   ScheduleSignal s = Compute(occ, At("2026-11-01T05:00:00Z"));
-  EXPECT_TRUE(s.class_signal.active);
+  EXPECT_EQ(s.level, 1);
+  EXPECT_FALSE(s.class_signal.active);
+  EXPECT_TRUE(Compute(occ, At("2026-11-01T05:30:00Z")).class_signal.active);
   EXPECT_EQ(s.class_signal.window_end, At("2026-11-01T06:30:00Z"));
   EXPECT_FALSE(Compute(occ, At("2026-11-01T06:30:00Z")).class_signal.active);
 }
@@ -288,12 +308,26 @@ TEST(ScheduleSignal, NextChangeIsExactlyWhereTheSignalChanges) {
     const bool changed = !(current_without_change == next_without_change);
     ASSERT_EQ(changed, current.next_change == t + Duration(1)) << FormatRfc3339(t);
     if (changed) ++changes;
+    // Against a brute-force reading of the definitions.
+    for (ScheduleKind k : kScheduleKinds) {
+      const SessionKind sk = k == ScheduleKind::kExam ? SessionKind::kExam : SessionKind::kClass;
+      bool live = false, near = false;
+      for (const Occurrence& o : occ) {
+        if (o.kind != sk) continue;
+        live = live || (o.start <= t && t < o.end);
+        near = near || (o.start - minutes(30) <= t && t < o.end);
+      }
+      ASSERT_EQ(current.For(k).active, live) << FormatRfc3339(t);
+      ASSERT_EQ(current.For(k).live_or_near, near) << FormatRfc3339(t);
+    }
     current = next;
     t += Duration(1);
   }
-  // 07:30 class opens, 08:00, 09:10 (exam lead), 09:15, 09:40 starts,
-  // 10:00 class closes, 11:00 exam closes, 12:30, 13:00, 13:50.
-  EXPECT_EQ(changes, 10);
+  // 07:30 class near, 08:00 a starts, 09:00 a ends (b near, so the level
+  // holds), 09:10 exam near, 09:15 b starts, 09:40 exam starts, 10:00 b
+  // ends, 11:00 exam ends, 12:30 d near, 13:00 d starts, 13:50 d ends. b's
+  // near point 08:45 falls inside a and changes nothing visible.
+  EXPECT_EQ(changes, 11);
 }
 
 }  // namespace
