@@ -15,7 +15,7 @@ build_packages=(
   libicu-dev libcli11-dev libspdlog-dev libfmt-dev libbenchmark-dev
   libssl-dev tzdata
   clang libclang-rt-14-dev clang-format clang-tidy
-  python3 python3-recurring-ical-events python3-icalendar
+  python3 python3-recurring-ical-events python3-icalendar python3-yaml
 )
 server_packages=(
   prometheus prometheus-alertmanager redis-server curl openssl
