@@ -348,12 +348,12 @@ def check_converted(cr, amtool):
 
 
 def main(argv):
+    global CR
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--crd", help="the CRD file (default: from the Go module cache / proxy)")
     parser.add_argument("--config", type=pathlib.Path, default=CR)
     parser.add_argument("--amtool", default=shutil.which("amtool") or "amtool")
     args = parser.parse_args(argv)
-    global CR
     CR = args.config
     try:
         cr = load_yaml(args.config)
