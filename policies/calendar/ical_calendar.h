@@ -26,7 +26,7 @@ struct CalendarImportOptions {
   std::string source_name;  // file name or "configmap/key": messages, Occurrence::timetable
   TimeZone floating_zone = TimeZone::Utc();
   SessionKind kind = SessionKind::kClass;
-  std::string course;  // empty: each event's SUMMARY is its course
+  std::string course;               // empty: each event's SUMMARY is its course
   int64_t expected_attendance = 0;  // unless the event has X-PREBELL-ATTENDANCE
 };
 
