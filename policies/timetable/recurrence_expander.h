@@ -8,7 +8,9 @@
 // `prebell sessions` contract).
 // Rules without an end are expanded only up to `to`. Work is bounded by an
 // ExpansionBudget: a pathological rule ends in kResourceExhausted naming the
-// session, never in a hang.
+// session, never in a hang. spec.calendars are not expanded here (their
+// text lives in ConfigMaps: see policies/calendar/ical_calendar.h).
+// How it is done, and the DST and UNTIL rules: session_expansion.h.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,12 @@ struct ExpansionBudget {
   // Candidate instants the recurrence iterator may visit for one session,
   // including ones that a BY* filter or BYSETPOS rejects.
   int64_t max_steps_per_session = 10'000'000;
+  // Candidates libical's icalrecur_iterator may visit for one session (rules
+  // the expander cannot compute by arithmetic). Each costs libical a few
+  // microseconds and one call cannot be interrupted, so this limit is the
+  // one that keeps a pathological rule to a couple of seconds; it is checked
+  // against an estimate before libical is called.
+  int64_t max_libical_candidates_per_session = 100'000;
 };
 
 // Sorted by OccurrenceBefore.
