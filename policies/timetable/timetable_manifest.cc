@@ -92,7 +92,7 @@ void ForEachItem(ManifestObject& parent, std::string_view key, size_t max_items,
                       "Timetables)");
   }
   size_t i = 0;
-  for (auto it = list.begin(); it != list.end(); ++it, ++i) {
+  for (auto it = list.begin(); it != list.end() && i < max_items; ++it, ++i) {
     if (problems->exhausted()) return;
     const YAML::Mark mark = it->Mark().is_null() ? parent.MarkOf(key) : it->Mark();
     ManifestObject obj(*it, path + "[" + std::to_string(i) + "]", mark, problems);
@@ -210,16 +210,18 @@ class TimetableReader {
     }
     std::map<std::string, int> session_lines;
     ForEachItem(spec, "sessions", kMaxSessions, problems_, [&](ManifestObject& item, size_t) {
-      if (std::optional<Session> s = ReadSession(item)) {
-        const int line = item.mark().line + 1;
-        auto [it, inserted] = session_lines.emplace(s->name, line);
+      std::optional<std::string> name;
+      std::optional<Session> s = ReadSession(item, &name);
+      if (name) {
+        auto [it, inserted] = session_lines.emplace(*name, item.mark().line + 1);
         if (!inserted) {
           problems_->Add(item.MarkOf("name"), item.PathOf("name"),
-                         "duplicate session name " + Quote(s->name) + " (first at line " +
+                         "duplicate session name " + Quote(*name) + " (first at line " +
                              std::to_string(it->second) + ")");
+          s.reset();
         }
-        out->sessions.push_back(std::move(*s));
       }
+      if (s) out->sessions.push_back(std::move(*s));
     });
     ForEachItem(spec, "calendars", kMaxCalendars, problems_, [&](ManifestObject& item, size_t) {
       if (std::optional<CalendarSource> c = ReadCalendar(item)) out->calendars.push_back(*c);
@@ -241,15 +243,17 @@ class TimetableReader {
     return *kind;
   }
 
-  std::optional<Session> ReadSession(ManifestObject& item) {
+  // `name` is set whenever the session has a readable name, so that
+  // duplicates are found among sessions with other problems too.
+  std::optional<Session> ReadSession(ManifestObject& item, std::optional<std::string>* name) {
     if (!item.valid()) return std::nullopt;
     const size_t before = problems_->problems().size();
     Session s;
-    std::optional<std::string> name = item.String("name", Presence::kRequired, 128);
-    if (name && name->empty()) {
+    *name = item.String("name", Presence::kRequired, 128);
+    if (*name && (*name)->empty()) {
       problems_->Add(item.MarkOf("name"), item.PathOf("name"), "must not be empty");
     }
-    if (name) s.name = *name;
+    if (*name) s.name = **name;
     std::optional<SessionKind> kind = ReadKind(item);
     if (kind) s.kind = *kind;
     if (std::optional<std::string> course = item.String("course", Presence::kOptional, 128)) {
