@@ -121,6 +121,9 @@ StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
     impl->server = std::make_unique<CivetServer>(civet_options, &callbacks);
   } catch (const std::exception& e) {
     startup_log = nullptr;
+    if (log.find("invalid port spec") != std::string::npos) {
+      return InvalidArgumentError(where + ": not a [address:]port: " + log);
+    }
     return UnavailableError(where + ": cannot listen: " + (log.empty() ? e.what() : log));
   } catch (...) {
     startup_log = nullptr;
