@@ -16,6 +16,7 @@
 #include "policies/calendar/calendar_zone.h"
 #include "policies/calendar/ical_calendar.h"
 #include "policies/calendar/recurrence_rule.h"
+#include "policies/calendar/rrule_text.h"
 #include "policies/common/time_text.h"
 
 namespace prebell {
@@ -34,14 +35,6 @@ struct EventDetails {
 struct EventLength {
   int64_t nominal_days = 0;
   Duration exact{0};
-};
-
-struct RecurrenceUntil {
-  enum class Kind { kNone, kUtc, kLocal, kDate };
-  Kind kind = Kind::kNone;
-  Instant utc{};
-  LocalTime local{};
-  LocalDay day{};
 };
 
 struct EventRule {

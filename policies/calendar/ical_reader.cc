@@ -234,66 +234,6 @@ class ZoneResolver {
   std::map<std::string, StatusOr<CalendarZone>> cache_;
 };
 
-StatusOr<RecurrenceRule> ConvertRule(const icalrecurrencetype& r) {
-  RecurrenceRule out;
-  switch (r.freq) {
-    case ICAL_SECONDLY_RECURRENCE:
-      out.frequency = RecurrenceFrequency::kSecondly;
-      break;
-    case ICAL_MINUTELY_RECURRENCE:
-      out.frequency = RecurrenceFrequency::kMinutely;
-      break;
-    case ICAL_HOURLY_RECURRENCE:
-      out.frequency = RecurrenceFrequency::kHourly;
-      break;
-    case ICAL_DAILY_RECURRENCE:
-      out.frequency = RecurrenceFrequency::kDaily;
-      break;
-    case ICAL_WEEKLY_RECURRENCE:
-      out.frequency = RecurrenceFrequency::kWeekly;
-      break;
-    case ICAL_MONTHLY_RECURRENCE:
-      out.frequency = RecurrenceFrequency::kMonthly;
-      break;
-    case ICAL_YEARLY_RECURRENCE:
-      out.frequency = RecurrenceFrequency::kYearly;
-      break;
-    default:
-      return InvalidArgumentError("FREQ is missing or unknown");
-  }
-  if (r.rscale != nullptr && std::string_view(r.rscale) != "GREGORIAN" &&
-      std::string_view(r.rscale) != "gregorian") {
-    return InvalidArgumentError(std::string("RSCALE=") + r.rscale +
-                                " is not supported (only the Gregorian calendar)");
-  }
-  out.interval = r.interval;
-  out.count = r.count;
-  out.week_start = r.week_start == ICAL_NO_WEEKDAY ? 1u : static_cast<unsigned>(r.week_start) - 1;
-  auto copy = [](const short* array, size_t size, std::vector<int>* to) {
-    for (size_t i = 0; i < size && array[i] != ICAL_RECURRENCE_ARRAY_MAX; ++i)
-      to->push_back(array[i]);
-  };
-  copy(r.by_second, ICAL_BY_SECOND_SIZE, &out.by_second);
-  copy(r.by_minute, ICAL_BY_MINUTE_SIZE, &out.by_minute);
-  copy(r.by_hour, ICAL_BY_HOUR_SIZE, &out.by_hour);
-  copy(r.by_month_day, ICAL_BY_MONTHDAY_SIZE, &out.by_month_day);
-  copy(r.by_year_day, ICAL_BY_YEARDAY_SIZE, &out.by_year_day);
-  copy(r.by_week_no, ICAL_BY_WEEKNO_SIZE, &out.by_week_no);
-  copy(r.by_month, ICAL_BY_MONTH_SIZE, &out.by_month);
-  copy(r.by_set_pos, ICAL_BY_SETPOS_SIZE, &out.by_set_pos);
-  for (size_t i = 0; i < ICAL_BY_DAY_SIZE && r.by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; ++i) {
-    const int wd = icalrecurrencetype_day_day_of_week(r.by_day[i]);
-    if (wd < 1 || wd > 7) return InvalidArgumentError("BYDAY names no day of the week");
-    out.by_day.push_back(
-        {icalrecurrencetype_day_position(r.by_day[i]), static_cast<unsigned>(wd - 1)});
-  }
-  for (int m : out.by_month) {
-    if (m & 0x1000) return InvalidArgumentError("leap months (BYMONTH=..L) need RSCALE");
-  }
-  PREBELL_RETURN_IF_ERROR(ValidateRecurrenceRule(out));
-  return out;
-}
-
 StatusOr<VtimezoneRules> ZoneResolver::BuildRules(const std::string& tzid,
                                                   icalcomponent* vtimezone) {
   std::vector<VtimezoneObservance> observances;
@@ -336,24 +276,30 @@ StatusOr<VtimezoneRules> ZoneResolver::BuildRules(const std::string& tzid,
     }
     icalproperty* rrule = icalcomponent_get_first_property(sub, ICAL_RRULE_PROPERTY);
     if (rrule) {
-      const icalrecurrencetype r = icalproperty_get_rrule(rrule);
-      auto rule = ConvertRule(r);
-      if (!rule.ok()) {
-        return InvalidArgumentError("VTIMEZONE " + Quote(tzid) + ": " + what +
-                                    " RRULE: " + rule.status().message());
+      const char* text = icalproperty_get_value_as_string(rrule);
+      auto parsed = ParseRecurrenceRule(text ? text : "");
+      if (!parsed.ok()) {
+        return InvalidArgumentError("VTIMEZONE " + Quote(tzid) + ": " + what + ": " +
+                                    parsed.status().message());
       }
-      o.rule = *rule;
-      if (!icaltime_is_null_time(r.until)) {
-        auto until = ToLocalTime(r.until);
-        if (!until.ok()) {
-          return InvalidArgumentError("VTIMEZONE " + Quote(tzid) + ": " + what +
-                                      " UNTIL: " + until.status().message());
-        }
-        // RFC 5545 wants UTC here; a local UNTIL is read in the offset before the onset.
-        Instant u{until->time_since_epoch()};
-        if (r.until.is_date) u += std::chrono::hours{24} - std::chrono::seconds{1};
-        if (!icaltime_is_utc(r.until)) u -= o.offset_from;
-        o.until = u;
+      o.rule = parsed->rule;
+      // RFC 5545 wants a UTC UNTIL here; a local one is read in the offset
+      // before the onset, a DATE as the end of that day.
+      const RecurrenceUntil& until = parsed->until;
+      switch (until.kind) {
+        case RecurrenceUntil::Kind::kNone:
+          break;
+        case RecurrenceUntil::Kind::kUtc:
+          o.until = until.utc;
+          break;
+        case RecurrenceUntil::Kind::kLocal:
+          o.until = Instant{(until.local - o.offset_from).time_since_epoch()};
+          break;
+        case RecurrenceUntil::Kind::kDate:
+          o.until = Instant{
+              (LocalTime{until.day + date::days{1}} - std::chrono::seconds{1} - o.offset_from)
+                  .time_since_epoch()};
+          break;
       }
     }
     observances.push_back(std::move(o));
@@ -498,40 +444,22 @@ void EventReader::ReadLength(RawEvent* e, icalcomponent* vevent) {
 void EventReader::ReadRules(RawEvent* e, icalcomponent* vevent) {
   for (icalproperty* p = icalcomponent_get_first_property(vevent, ICAL_RRULE_PROPERTY); p;
        p = icalcomponent_get_next_property(vevent, ICAL_RRULE_PROPERTY)) {
-    const icalrecurrencetype r = icalproperty_get_rrule(p);
-    auto rule = ConvertRule(r);
-    if (!rule.ok()) {
-      Fail(e, "RRULE",
-           rule.status().message() + ": " + Quote(problems_->RawLine(e->where, "RRULE")));
+    const char* text = icalproperty_get_value_as_string(p);
+    auto parsed = ParseRecurrenceRule(text ? text : "");
+    if (!parsed.ok()) {
+      Fail(e, "RRULE", parsed.status().message());
       continue;
     }
+    const RecurrenceRule& rule = parsed->rule;
     const TimeValue& start = *e->start;
-    if (start.is_date && (rule->frequency < RecurrenceFrequency::kDaily || !rule->by_hour.empty() ||
-                          !rule->by_minute.empty() || !rule->by_second.empty())) {
+    if (start.is_date && (rule.frequency < RecurrenceFrequency::kDaily || !rule.by_hour.empty() ||
+                          !rule.by_minute.empty() || !rule.by_second.empty())) {
       Fail(e, "RRULE",
-           FormatRecurrenceRule(*rule) +
+           FormatRecurrenceRule(rule) +
                " sets times of day, but DTSTART is a DATE (an all-day event)");
       continue;
     }
-    EventRule er{*rule, {}};
-    if (!icaltime_is_null_time(r.until)) {
-      auto until = ToLocalTime(r.until);
-      if (!until.ok()) {
-        Fail(e, "RRULE", "UNTIL " + until.status().message());
-        continue;
-      }
-      if (r.until.is_date) {
-        er.until.kind = RecurrenceUntil::Kind::kDate;
-        er.until.day = date::floor<date::days>(*until);
-      } else if (icaltime_is_utc(r.until)) {
-        er.until.kind = RecurrenceUntil::Kind::kUtc;
-        er.until.utc = Instant{until->time_since_epoch()};
-      } else {
-        er.until.kind = RecurrenceUntil::Kind::kLocal;
-        er.until.local = *until;
-      }
-    }
-    e->rules.push_back(std::move(er));
+    e->rules.push_back({parsed->rule, parsed->until});
   }
 }
 
