@@ -7,8 +7,9 @@ Starts its own control plane (etcd, kube-apiserver, kube-controller-manager) in
      deployment controller and its .status is updated;
   2. RBAC is enforced: a fresh ServiceAccount token authenticates but is denied
      listing Secrets, and is allowed once a Role grants it;
-  3. restart-apiserver keeps the data (same UIDs, from etcd) and the
-     controllers keep working afterwards (a scale-up is reconciled);
+  3. restart-apiserver (graceful, then --kill) keeps the data (same UIDs,
+     from etcd) and the controllers keep working afterwards (a scale-up is
+     reconciled);
   4. stop ends every process and keeps the logs.
 Exits non-zero with the reason on the first failed check.
 """
@@ -149,6 +150,12 @@ def main() -> int:
         run(*kc, "-n", NS, "scale", "deployment", "gateway", "--replicas=3")
         wait_for("deployment/gateway .status (3 replicas observed) after the restart", status_reconciled(3))
         print("restart: controller-manager reconciled a scale-up after the restart")
+        # A crash (SIGKILL) rather than a graceful stop: etcd still has it all.
+        run(py, str(CONTROLPLANE), "restart-apiserver", "--dir", str(directory), "--kill")
+        env = load_env(directory / "env")
+        if get_json("-n", NS, "deployment", "gateway")["spec"]["replicas"] != 3:
+            raise CheckFailed("deployment/gateway lost its scale-up across a killed apiserver")
+        print("restart --kill: deployment kept spec.replicas=3")
 
         # 4. Stop.
         pids = [int(v) for k, v in env.items() if k.startswith("PREBELL_TEST_") and k.endswith("_PID")]

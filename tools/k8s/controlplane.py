@@ -235,17 +235,18 @@ def terminate(name: str, entry: dict, grace: float = 20.0) -> None:
     if not alive(entry):
         return
     pgid = entry["pid"]  # start_new_session: pid == pgid
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        reap()
-        if not alive(entry):
+    if grace > 0:
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+        except ProcessLookupError:
             return
-        time.sleep(0.1)
-    info(f"{name} (pid {pgid}) ignored SIGTERM for {grace:.0f} s; SIGKILL")
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            reap()
+            if not alive(entry):
+                return
+            time.sleep(0.1)
+        info(f"{name} (pid {pgid}) still running {grace:.0f} s after SIGTERM; SIGKILL")
     try:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
@@ -335,6 +336,9 @@ def apiserver_argv(state: dict, extra: list[str]) -> list[str]:
         f"--service-cluster-ip-range={SERVICE_CIDR}",
         "--authorization-mode=Node,RBAC",
         "--allow-privileged=true",
+        # The "kubernetes" Service cannot point at a loopback address (the
+        # apiserver rejects it every 10 s otherwise); nothing in-cluster uses it.
+        "--endpoint-reconciler-type=none",
         "--profiling=false",
         "--v=1",
         *extra,
@@ -621,7 +625,11 @@ def cmd_restart_apiserver(args: argparse.Namespace) -> None:
     if not alive(state["procs"]["etcd"]):
         raise Failure(f"etcd (pid {state['procs']['etcd']['pid']}) is not running; cannot restart the apiserver on it")
     t0 = time.monotonic()
-    terminate("kube-apiserver", entry)
+    # A SIGTERMed apiserver drains requests at once but then waits up to
+    # --request-timeout (60 s) for open watch connections (controllers' and
+    # the scheduler's) to close; --grace bounds that before SIGKILL, --kill
+    # simulates a crash.
+    terminate("kube-apiserver", entry, grace=0.0 if args.kill else args.grace)
     info(f"kube-apiserver (pid {entry['pid']}) stopped")
     server = f"https://127.0.0.1:{state['ports']['apiserver']}"
     # The same port and etcd, so clients' kubeconfigs stay valid; a socket in
@@ -694,7 +702,10 @@ def main(argv: list[str]) -> int:
 
     p = sub.add_parser("restart-apiserver", help="stop and start kube-apiserver on the same port and etcd")
     p.add_argument("--dir", required=True)
-    p.add_argument("--timeout", type=float, default=None)
+    p.add_argument("--timeout", type=float, default=None, help="seconds to get ready again (default: start's)")
+    p.add_argument("--grace", type=float, default=5.0,
+                   help="seconds between SIGTERM and SIGKILL (default 5; open watches hold it up to 60 s)")
+    p.add_argument("--kill", action="store_true", help="SIGKILL at once (a crash) instead of SIGTERM")
     p.set_defaults(func=cmd_restart_apiserver)
 
     p = sub.add_parser("token", help="print a token for a ServiceAccount (created, with its namespace, if missing)")
