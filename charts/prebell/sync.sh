@@ -5,6 +5,8 @@
 #   dashboards/**/*.json (Grafana)   -> charts/prebell/files/dashboards/
 #   dashboards/rules/*.y*ml with a top-level `groups:` (Prometheus rule files,
 #   not promtool tests)              -> charts/prebell/files/rules/<name>.yaml
+#   examples/alertmanager/alertmanagerconfig.yaml
+#                                    -> charts/prebell/files/alertmanager/
 #
 #   charts/prebell/sync.sh           rewrite the copies
 #   charts/prebell/sync.sh --check   change nothing; exit 1 and name every file
@@ -23,7 +25,7 @@ esac
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/crds" "$stage/files/dashboards" "$stage/files/rules"
+mkdir -p "$stage/crds" "$stage/files/dashboards" "$stage/files/rules" "$stage/files/alertmanager"
 
 for f in "$repo"/crds/*.yaml; do
   [[ -e "$f" ]] || continue
@@ -52,8 +54,15 @@ if [[ -d "$repo/dashboards/rules" ]]; then
   done
 fi
 
+amc="$repo/examples/alertmanager/alertmanagerconfig.yaml"
+if [[ -f "$amc" ]]; then
+  grep -q '^kind: AlertmanagerConfig$' "$amc" ||
+    { echo "sync.sh: $amc is not an AlertmanagerConfig" >&2; exit 1; }
+  cp "$amc" "$stage/files/alertmanager/"
+fi
+
 status=0
-for dir in crds files/dashboards files/rules; do
+for dir in crds files/dashboards files/rules files/alertmanager; do
   if ((check)); then
     mkdir -p "$stage/empty"
     current="$chart/$dir"
@@ -69,6 +78,6 @@ for dir in crds files/dashboards files/rules; do
   fi
 done
 if ((check && status)); then
-  echo "sync.sh: charts/prebell is out of date with crds/ and dashboards/; run charts/prebell/sync.sh" >&2
+  echo "sync.sh: charts/prebell is out of date with crds/, dashboards/ or examples/alertmanager/; run charts/prebell/sync.sh" >&2
 fi
 exit "$status"

@@ -266,7 +266,8 @@ def cmd_install(env_file: str) -> int:
     proc = helm("install", release, str(CHART), "--namespace", ns, "--create-namespace", check=False)
     r.check("helm install (defaults) succeeds", proc.returncode == 0, proc.stdout + proc.stderr)
     r.check("NOTES.txt tells what to do next",
-            "kubectl get timetables,scalingpolicies" in proc.stdout and f"rollout status deployment/{release}" in proc.stdout,
+            "kubectl get timetables,scalingpolicies" in proc.stdout and f"rollout status deployment/{release}" in proc.stdout
+            and "create secret generic prebell-alerting" in proc.stdout,
             proc.stdout)
     if proc.returncode == 0:
         sp = kubectl_json("get", "scalingpolicy", f"{release}-stack", "-n", ns)
