@@ -99,7 +99,8 @@ void ExpectSameTarget(const ScalingTarget& a, const ScalingTarget& b) {
 
 TEST(ScalingPolicyCrd, DefaultsAreTheParsersDefaults) {
   const YAML::Node spec = SpecSchema(LoadCrd("prebell.io_scalingpolicies.yaml"));
-  const std::map<std::string, YAML::Node> target_defaults = Defaults(spec["properties"]["targets"]["items"]);
+  const std::map<std::string, YAML::Node> target_defaults =
+      Defaults(spec["properties"]["targets"]["items"]);
   const std::map<std::string, YAML::Node> spec_defaults = Defaults(spec);
   // Not vacuous: the defaults docs/install.md documents are all there.
   for (const char* field :
@@ -110,7 +111,8 @@ TEST(ScalingPolicyCrd, DefaultsAreTheParsersDefaults) {
 
   const ScalingPolicy omitted = ParsePolicy(MinimalPolicy());
   YAML::Node explicit_doc = MinimalPolicy();
-  for (const auto& [field, value] : target_defaults) explicit_doc["spec"]["targets"][0][field] = value;
+  for (const auto& [field, value] : target_defaults)
+    explicit_doc["spec"]["targets"][0][field] = value;
   for (const auto& [field, value] : spec_defaults) explicit_doc["spec"][field] = value;
   const ScalingPolicy written = ParsePolicy(explicit_doc);
 
@@ -166,7 +168,8 @@ TEST(ScalingPolicyCrd, EveryCrdFieldIsOneTheParserKnows) {
   const ScalingPolicy m = ParsePolicy(media);
   ASSERT_EQ(m.targets.size(), 1u);
   EXPECT_EQ(m.targets[0].unit, CapacityUnit::kSessions);
-  EXPECT_EQ(Properties(spec), (std::set<std::string>{"timetableSelector", "demand", "targets", "mode"}));
+  EXPECT_EQ(Properties(spec),
+            (std::set<std::string>{"timetableSelector", "demand", "targets", "mode"}));
 }
 
 // ---- Timetable --------------------------------------------------------------
@@ -219,9 +222,12 @@ TEST(TimetableCrd, DefaultsAreTheParsersDefaults) {
 TEST(TimetableCrd, EveryCrdFieldIsOneTheParserKnows) {
   const YAML::Node spec = SpecSchema(LoadCrd("prebell.io_timetables.yaml"));
   const std::map<std::string, std::string> session_samples = {
-      {"name", "c100"},          {"kind", "Exam"},
-      {"course", "C100"},        {"start", "\"2026-09-28T09:00:00\""},
-      {"duration", "1h30m"},     {"recurrence", "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20261216T000000Z"},
+      {"name", "c100"},
+      {"kind", "Exam"},
+      {"course", "C100"},
+      {"start", "\"2026-09-28T09:00:00\""},
+      {"duration", "1h30m"},
+      {"recurrence", "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20261216T000000Z"},
       {"expectedAttendance", "1600"},
   };
   const std::map<std::string, std::string> calendar_samples = {
@@ -256,7 +262,8 @@ TEST(TimetableCrd, EveryCrdFieldIsOneTheParserKnows) {
   EXPECT_EQ(t.calendars[0].kind, SessionKind::kEvent);
   ASSERT_EQ(t.exclusions.size(), 1u);
   EXPECT_EQ(t.exclusions[0].reason, "Reading days");
-  EXPECT_EQ(Properties(spec), (std::set<std::string>{"timeZone", "sessions", "calendars", "exclusions"}));
+  EXPECT_EQ(Properties(spec),
+            (std::set<std::string>{"timeZone", "sessions", "calendars", "exclusions"}));
 }
 
 }  // namespace
