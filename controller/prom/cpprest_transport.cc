@@ -2,6 +2,7 @@
 
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
+#include <cpprest/rawptrstream.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -38,13 +39,34 @@ struct Completion {
 template <typename T>
 bool WaitUntil(const pplx::task<T>& task, Clock::time_point deadline) {
   auto c = std::make_shared<Completion>();
-  task.then([c](pplx::task<T>) {
+  task.then([c](pplx::task<T> done) {
+    // Observe the outcome here (the task is complete, so this does not
+    // block): pplx raises SIGTRAP for a failed or cancelled task whose
+    // exception nobody looked at, and after a timeout nobody else will.
+    try {
+      done.wait();
+    } catch (...) {
+    }
     std::lock_guard<std::mutex> lock(c->mu);
     c->done = true;
     c->cv.notify_all();
   });
   std::unique_lock<std::mutex> lock(c->mu);
   return c->cv.wait_until(lock, deadline, [&] { return c->done; });
+}
+
+// Bytes the download has put into the block (0 if the buffer is closed).
+size_t Written(const concurrency::streams::rawptr_buffer<uint8_t>& sink) {
+  const auto pos = sink.getpos(std::ios_base::out);
+  return pos < 0 ? 0 : static_cast<size_t>(pos);
+}
+
+// Whether a failed download was stopped by the block being full: the
+// block's own error, or a failure within a read of its end (cpprestsdk
+// reads in pieces of about kReadChunk, sometimes more).
+bool StoppedByCap(const std::string& error, size_t written, size_t cap) {
+  return error.find("past the end of the buffer") != std::string::npos ||
+         written + kReadChunk > cap;
 }
 
 std::string ReadFile(const std::string& path, Status& status) {
@@ -101,6 +123,7 @@ struct CpprestTransport::Impl {
     // only needs to be no shorter than any deadline we use.
     cfg.set_timeout(std::chrono::seconds(600));
     cfg.set_validate_certificates(true);
+    cfg.set_chunksize(kReadChunk);
     if (!ca_pem.empty()) {
       std::string ca = ca_pem;
       cfg.set_ssl_context_callback([ca](boost::asio::ssl::context& ctx) {
@@ -147,8 +170,10 @@ StatusOr<std::shared_ptr<CpprestTransport>> CpprestTransport::Create(
   if (!web::uri::validate(url)) {
     return InvalidArgumentError("prometheus url '" + url + "': not a valid URL");
   }
-  if (options.max_body_bytes == 0) {
-    return InvalidArgumentError("prometheus max body size must be positive");
+  if (options.max_body_bytes < 4 * kReadChunk) {
+    return InvalidArgumentError("prometheus max body size must be at least " +
+                                std::to_string(4 * kReadChunk) + " bytes, got " +
+                                std::to_string(options.max_body_bytes));
   }
   auto impl = std::make_unique<Impl>();
   if (!options.ca_file.empty()) {
@@ -208,8 +233,27 @@ StatusOr<HttpResponse> CpprestTransport::PostForm(const std::string& path, const
   }
 
   HttpResponse out;
+  const size_t cap = impl_->options.max_body_bytes;
+  // Not value-initialised: untouched pages of a large block cost nothing.
+  // Shared with the download, which may still write after we gave up.
+  std::shared_ptr<uint8_t[]> storage(new uint8_t[cap + 1]);
+  concurrency::streams::rawptr_buffer<uint8_t> sink(storage.get(), cap + 1, std::ios::out);
   try {
+    req.set_response_stream(concurrency::streams::ostream(sink));
     pplx::task<web::http::http_response> sent = client->request(req, cts.get_token());
+    // The block must outlive the download, which may go on for a moment
+    // after we stop waiting for it.
+    sent.then([storage](pplx::task<web::http::http_response> t) {
+      try {
+        t.get().content_ready().then([storage](pplx::task<web::http::http_response> body) {
+          try {
+            body.wait();
+          } catch (...) {
+          }
+        });
+      } catch (...) {
+      }
+    });
     if (!WaitUntil(sent, deadline)) {
       cancel();
       WaitUntil(sent, Clock::now() + kCancelGrace);
@@ -226,7 +270,6 @@ StatusOr<HttpResponse> CpprestTransport::PostForm(const std::string& path, const
         out.retry_after = std::chrono::seconds(std::stoll(value));
       }
     }
-    const size_t cap = impl_->options.max_body_bytes;
     if (resp.headers().match(web::http::header_names::content_length, value)) {
       value = Trim(value);
       if (value.find_first_not_of("0123456789") == std::string::npos &&
@@ -236,26 +279,32 @@ StatusOr<HttpResponse> CpprestTransport::PostForm(const std::string& path, const
                                       std::to_string(cap) + " bytes");
       }
     }
-    concurrency::streams::istream body = resp.body();
-    concurrency::streams::container_buffer<std::string> buf;
-    for (;;) {
-      pplx::task<size_t> read = body.read(buf, kReadChunk);
-      if (!WaitUntil(read, deadline)) {
-        cancel();
-        WaitUntil(read, Clock::now() + kCancelGrace);
-        return DeadlineExceededError(timed_out);
-      }
-      if (read.get() == 0) break;
-      if (buf.collection().size() > cap) {
-        cancel();
-        return ResourceExhaustedError(what + ": answer is over the cap of " + std::to_string(cap) +
-                                      " bytes");
-      }
+    // cpprestsdk reads the body ahead of any consumer into the response
+    // stream; a fixed block of cap + 1 bytes as that stream bounds memory:
+    // a write past it fails the download (see StoppedByCap).
+    auto ready = resp.content_ready();
+    const bool in_time = WaitUntil(ready, deadline);
+    if (!in_time) {
+      cancel();
+      WaitUntil(ready, Clock::now() + kCancelGrace);
     }
-    out.body = std::move(buf.collection());
+    const size_t written = Written(sink);
+    if (written > cap || (!in_time && written >= cap)) {
+      cancel();
+      return ResourceExhaustedError(what + ": answer is over the cap of " + std::to_string(cap) +
+                                    " bytes");
+    }
+    if (!in_time) return DeadlineExceededError(timed_out);
+    ready.get();  // throws if the download failed
+    out.body.assign(reinterpret_cast<const char*>(storage.get()), written);
   } catch (const std::exception& e) {
     impl_->Replace(client);
     const std::string m = e.what();
+    if (StoppedByCap(m, Written(sink), cap)) {
+      cancel();
+      return ResourceExhaustedError(what + ": answer is over the cap of " + std::to_string(cap) +
+                                    " bytes");
+    }
     if (Lower(m).find("timed out") != std::string::npos)
       return DeadlineExceededError(what + ": " + m);
     return UnavailableError(what + ": " + m);
