@@ -116,6 +116,17 @@ int32_t ReplicasForDemand(double demand, const ScalingTarget& target, std::strin
   return std::clamp(r, lo, hi);
 }
 
+int32_t ReplicasForPiece(const DemandPiece& piece, const ScalingTarget& target, std::string* note) {
+  const int32_t need = ReplicasForDemand(piece.demand, target, note);
+  if (!(piece.upper > 0)) return need;
+  ScalingTarget bare = target;
+  bare.headroom = 0;
+  std::string upper_note;
+  const int32_t upper = ReplicasForDemand(piece.upper, bare, &upper_note);
+  if (note && note->empty() && upper > need) *note = upper_note;
+  return std::max(need, upper);
+}
+
 CapacityTimeline PlanReplicas(const ScalingTarget& target, const CapacityRequest& request) {
   CapacityTimeline out;
   const int32_t lo = std::max(0, target.min_replicas);
@@ -133,7 +144,7 @@ CapacityTimeline PlanReplicas(const ScalingTarget& target, const CapacityRequest
   for (const DemandPiece& p : request.demand) {
     if (!(p.from < p.to)) continue;
     std::string note;
-    const int32_t need = ReplicasForDemand(p.demand, target, &note);
+    const int32_t need = ReplicasForPiece(p, target, &note);
     if (!note.empty() && note != last_note) {
       out.notes.push_back({p.from, note});
       last_note = note;

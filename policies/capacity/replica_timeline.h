@@ -5,9 +5,11 @@
 // to ask for from `now` on, as a timeline of changes, each with why.
 //
 // The rules, in order:
-//   need(piece)  = ceil(demand x (1 + headroom) / perReplica), clamped to
-//                  [minReplicas, maxReplicas]; NaN or negative demand counts
-//                  as none, demand beyond the ceiling is capped, both noted;
+//   need(piece)  = ceil(max(demand x (1 + headroom), upper) / perReplica),
+//                  clamped to [minReplicas, maxReplicas] (headroom and the
+//                  forecast's own error margin are not stacked: the larger
+//                  wins); NaN or negative demand counts as none, demand
+//                  beyond the ceiling is capped, both noted;
 //   desired(t)   = the largest need in [t - scaleDownDelay, t + warmup]:
 //                  capacity is asked `warmup` ahead of need (pods asked at r
 //                  are ready at r + warmup) and released only once the need
@@ -32,8 +34,12 @@ namespace prebell {
 struct DemandPiece {
   Instant from{};
   Instant to{};
-  double demand = 0;   // in the target's unit
+  double demand = 0;   // in the target's unit; headroom is added to it
   int32_t cause = -1;  // caller's index for explaining it (-1: none)
+  // An upper bound the forecast itself vouches for (its measured error
+  // margin), in the same unit; the need is the larger of demand x (1 +
+  // headroom) and this. 0: none.
+  double upper = 0;
 };
 
 enum class ReplicaWhy {
@@ -74,6 +80,10 @@ struct CapacityTimeline {
 // Replicas needed for `demand` alone (no warm-up/delay), with guard rails.
 // `note` (if given) receives why a value was ignored or capped.
 int32_t ReplicasForDemand(double demand, const ScalingTarget& target, std::string* note = nullptr);
+// The same for a piece: the larger of its demand with headroom and its upper
+// bound without.
+int32_t ReplicasForPiece(const DemandPiece& piece, const ScalingTarget& target,
+                         std::string* note = nullptr);
 
 CapacityTimeline PlanReplicas(const ScalingTarget& target, const CapacityRequest& request);
 

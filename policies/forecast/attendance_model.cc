@@ -160,7 +160,7 @@ void AttendanceModel::Fit(const AttendanceRows& rows, std::span<const double> ex
         res[j] -= alpha * ap[j];
         rnorm += res[j] * res[j];
       }
-      if (std::sqrt(rnorm) <= 1e-7 * std::max(bnorm, 1e-12)) break;
+      if (std::sqrt(rnorm) <= options_.tolerance * std::max(bnorm, 1e-12)) break;
       double rz_new = 0;
       for (size_t j = 0; j < n; ++j) {
         z[j] = diag[j] > 0 ? res[j] / diag[j] : 0;

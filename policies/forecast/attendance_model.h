@@ -66,8 +66,9 @@ class AttendanceModel {
     // A key with less evidence than this many (full-weight) observations
     // counts as unseen.
     double min_evidence = 5;
-    int max_iterations = 300;
-    int robust_passes = 3;
+    int max_iterations = 150;
+    double tolerance = 1e-6;  // relative residual of the normal equations
+    int robust_passes = 2;
   };
 
   AttendanceModel(std::vector<SessionKind> key_kinds, Options options);

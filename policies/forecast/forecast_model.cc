@@ -24,13 +24,8 @@ std::vector<SessionKind> KeyKinds(const std::vector<Occurrence>& occs,
   return kinds;
 }
 
-std::vector<Occurrence> SortedByWindow(std::vector<Occurrence> occs) {
-  std::sort(occs.begin(), occs.end(), [](const Occurrence& a, const Occurrence& b) {
-    const Instant wa = a.start - DefaultShape(a.kind).lead();
-    const Instant wb = b.start - DefaultShape(b.kind).lead();
-    return std::tie(wa, a.start, a.end, a.timetable, a.session) <
-           std::tie(wb, b.start, b.end, b.timetable, b.session);
-  });
+std::vector<Occurrence> SortedByStart(std::vector<Occurrence> occs) {
+  std::sort(occs.begin(), occs.end(), OccurrenceBefore);
   return occs;
 }
 
@@ -38,7 +33,7 @@ std::vector<Occurrence> SortedByWindow(std::vector<Occurrence> occs) {
 
 ForecastModel::ForecastModel(std::vector<Occurrence> occurrences, TimeZone zone,
                              ForecastOptions options)
-    : occurrences_(SortedByWindow(std::move(occurrences))),
+    : occurrences_(SortedByStart(std::move(occurrences))),
       options_(options),
       baseline_(zone),
       attendance_(KeyKinds(occurrences_, key_of_), options.attendance) {
@@ -47,12 +42,15 @@ ForecastModel::ForecastModel(std::vector<Occurrence> occurrences, TimeZone zone,
   }
   window_start_.reserve(occurrences_.size());
   window_end_.reserve(occurrences_.size());
+  starts_.reserve(occurrences_.size());
   std::vector<std::pair<Instant, Instant>> busy;
   for (const Occurrence& o : occurrences_) {
     const SessionShape& s = shapes_[KindIndex(o.kind)];
+    starts_.push_back(o.start);
     window_start_.push_back(o.start - s.lead());
     window_end_.push_back(std::max(o.end, o.start) + s.lag());
-    max_window_ = std::max(max_window_, window_end_.back() - window_start_.back());
+    max_lead_ = std::max(max_lead_, o.start - window_start_.back());
+    max_span_ = std::max(max_span_, window_end_.back() - o.start);
     busy.emplace_back(window_start_.back() - options_.quiet_margin,
                       window_end_.back() + options_.quiet_margin);
   }
@@ -70,11 +68,19 @@ const SessionShape& ForecastModel::Shape(SessionKind kind) const {
   return shapes_[KindIndex(kind)];
 }
 
-Duration ForecastModel::PlanningLead(size_t occurrence) const {
-  return Shape(occurrences_[occurrence].kind).lead();
+double ForecastModel::PlanningFraction(size_t occurrence, Instant t) const {
+  const Occurrence& o = occurrences_[occurrence];
+  return Shape(o.kind).PlanningFraction(t, o.start, o.end);
 }
-Duration ForecastModel::PlanningLag(size_t occurrence) const {
-  return Shape(occurrences_[occurrence].kind).lag();
+
+Instant ForecastModel::FullFrom(size_t occurrence) const {
+  const Occurrence& o = occurrences_[occurrence];
+  return o.start + Shape(o.kind).full_from();
+}
+
+Instant ForecastModel::FullUntil(size_t occurrence) const {
+  const Occurrence& o = occurrences_[occurrence];
+  return o.end + Shape(o.kind).full_until();
 }
 
 double ForecastModel::Ratio(size_t occurrence) const {
@@ -87,10 +93,6 @@ double ForecastModel::ExpectedSpike(size_t occurrence) const {
   return Ratio(occurrence) *
          static_cast<double>(std::max<int64_t>(0, occurrences_[occurrence].expected_attendance));
 }
-double ForecastModel::PlannedSpike(size_t occurrence) const {
-  return ExpectedSpike(occurrence) * (1 + attendance_.SpikeMargin());
-}
-
 void ForecastModel::Observe(std::span<const MetricSample> samples) {
   for (const MetricSample& s : samples) {
     if (last_time_ && s.time <= *last_time_) continue;
@@ -126,7 +128,7 @@ void ForecastModel::CloseRow() {
   open_sum_ = 0;
   open_count_ = 0;
 
-  while (sweep_cursor_ < occurrences_.size() && window_start_[sweep_cursor_] <= mid) {
+  while (sweep_cursor_ < occurrences_.size() && starts_[sweep_cursor_] - max_lead_ <= mid) {
     active_.push_back(sweep_cursor_++);
   }
   std::erase_if(active_, [&](size_t i) { return window_end_[i] <= mid; });
@@ -163,6 +165,7 @@ bool ForecastModel::MaybeRefit(Instant now, bool force) {
     excess[r] = row_value_[r] - baseline_.Estimate(row_time_[r]);
     const double age = static_cast<double>(std::max<int64_t>(0, (now - row_time_[r]).count()));
     weight[r] = std::exp2(-age / half_life) * row_shape_weight_[r] * row_fill_[r];
+    if (weight[r] < 1e-3) weight[r] = 0;  // ten half-lives old: not worth the work
   }
   attendance_.Fit(rows_, excess, weight);
   rows_at_last_fit_ = m;
@@ -181,11 +184,11 @@ double ForecastModel::Expected(Instant t) const {
 
 std::vector<size_t> ForecastModel::OccurrencesTouching(Instant from, Instant to) const {
   std::vector<size_t> out;
-  auto lo = std::lower_bound(window_start_.begin(), window_start_.end(), from - max_window_);
-  auto hi = std::lower_bound(lo, window_start_.end(), to);
+  auto lo = std::lower_bound(starts_.begin(), starts_.end(), from - max_span_);
+  auto hi = std::lower_bound(lo, starts_.end(), to + max_lead_);
   for (auto it = lo; it != hi; ++it) {
-    const auto i = static_cast<size_t>(it - window_start_.begin());
-    if (window_end_[i] > from) out.push_back(i);
+    const auto i = static_cast<size_t>(it - starts_.begin());
+    if (window_end_[i] > from && window_start_[i] < to) out.push_back(i);
   }
   return out;
 }

@@ -35,7 +35,9 @@ namespace prebell {
 
 struct ForecastOptions {
   Duration row_period = std::chrono::seconds(60);
-  Duration refit_interval = std::chrono::hours(1);
+  // Ratios move when sessions end; re-learning a few times a day follows a
+  // course that stops showing up within a day, at a fraction of the cost.
+  Duration refit_interval = std::chrono::hours(6);
   // Older observations count half as much after this long.
   Duration recency_half_life = std::chrono::days(14);
   // Quiet (baseline) samples are this far outside every planning window.
@@ -69,14 +71,13 @@ class ForecastModel {
 
   double Ratio(size_t occurrence) const;
   RatioSource RatioSourceOf(size_t occurrence) const;
-  // Connections the session adds at its peak: expected, and as planned
-  // (with the learned margin).
+  // Connections the session adds at its peak, expected.
   double ExpectedSpike(size_t occurrence) const;
-  double PlannedSpike(size_t occurrence) const;
+  // Relative error margin the fit measured on spikes (>= 0).
   double SpikeMargin() const { return attendance_.SpikeMargin(); }
   const SessionShape& Shape(SessionKind kind) const;
-  Duration PlanningLead(size_t occurrence) const;
-  Duration PlanningLag(size_t occurrence) const;
+  // The session's planning share of its audience at `t` (SessionShape).
+  double PlanningFraction(size_t occurrence, Instant t) const;
 
   double Baseline(Instant t) const { return baseline_.Estimate(t); }
   // Added to the baseline in plans: the noise of quiet periods.
@@ -87,10 +88,13 @@ class ForecastModel {
   double Expected(Instant t) const;
 
   // Occurrences whose planning window [start - lead, end + lag) meets
-  // [from, to), in order of window start.
+  // [from, to), in order of start.
   std::vector<size_t> OccurrencesTouching(Instant from, Instant to) const;
   Instant WindowStart(size_t occurrence) const { return window_start_[occurrence]; }
   Instant WindowEnd(size_t occurrence) const { return window_end_[occurrence]; }
+  // The planning fraction is (nearly) 1 within [FullFrom, FullUntil].
+  Instant FullFrom(size_t occurrence) const;
+  Instant FullUntil(size_t occurrence) const;
 
   // The newest sample, if any was observed at or before `now` and is at most
   // live_max_age old.
@@ -108,10 +112,12 @@ class ForecastModel {
  private:
   void CloseRow();
 
-  std::vector<Occurrence> occurrences_;  // sorted by window start
-  std::vector<int32_t> key_of_;          // occurrence -> (course, kind) key
+  std::vector<Occurrence> occurrences_;  // sorted by start
+  std::vector<Instant> starts_;
+  std::vector<int32_t> key_of_;  // occurrence -> (course, kind) key
   std::vector<Instant> window_start_, window_end_;
-  Duration max_window_{0};
+  Duration max_lead_{0};                           // over all occurrences: start - window start
+  Duration max_span_{0};                           // window end - start
   std::vector<std::pair<Instant, Instant>> busy_;  // merged quiet-excluding intervals
   ForecastOptions options_;
   SessionShape shapes_[3];

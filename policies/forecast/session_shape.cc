@@ -20,14 +20,40 @@ double SessionShape::PresentFraction(Instant t, Instant start, Instant end) cons
   return std::clamp(arrived - left, 0.0, 1.0);
 }
 
+double SessionShape::PlanningFraction(Instant t, Instant start, Instant end) const {
+  const double arrived = NormalCdf((Seconds(t - start) - Seconds(arrival_center)) /
+                                       std::max(1.0, Seconds(arrival_spread)) +
+                                   kPlanningShift);
+  const double left = NormalCdf((Seconds(t - end) - Seconds(departure_center)) /
+                                    std::max(1.0, Seconds(departure_spread)) -
+                                kPlanningShift);
+  const double f = std::clamp(arrived - left, 0.0, 1.0);
+  return f < kNegligible ? 0.0 : f;
+}
+
+namespace {
+// z with NormalCdf(z) = 1 - kNegligible.
+constexpr double kTail = 2.5758;
+
+Duration Ceil(double s) { return Duration{static_cast<int64_t>(std::ceil(s))}; }
+}  // namespace
+
 Duration SessionShape::lead() const {
-  const double s = -Seconds(arrival_center) + kPlanningSigmas * Seconds(arrival_spread);
-  return Duration{static_cast<int64_t>(std::ceil(std::max(0.0, s)))};
+  return Ceil(
+      std::max(0.0, -Seconds(arrival_center) + (kPlanningShift + kTail) * Seconds(arrival_spread)));
 }
 
 Duration SessionShape::lag() const {
-  const double s = Seconds(departure_center) + kPlanningSigmas * Seconds(departure_spread);
-  return Duration{static_cast<int64_t>(std::ceil(std::max(0.0, s)))};
+  return Ceil(std::max(
+      0.0, Seconds(departure_center) + (kPlanningShift + kTail) * Seconds(departure_spread)));
+}
+
+Duration SessionShape::full_from() const {
+  return Ceil(Seconds(arrival_center) + (kTail - kPlanningShift) * Seconds(arrival_spread));
+}
+
+Duration SessionShape::full_until() const {
+  return -Ceil(-(Seconds(departure_center) - (kTail - kPlanningShift) * Seconds(departure_spread)));
 }
 
 SessionShape DefaultShape(SessionKind kind) {

@@ -4,11 +4,14 @@
 // Arrivals and departures are modelled as normal distributions around the
 // start and the end: `PresentFraction` is the expected share of the audience
 // online at an instant (0 far before the start, 1 in the middle, 0 after the
-// end). Planning uses the conservative window [start - lead, end + lag]
-// where lead/lag reach `kPlanningSigmas` spreads beyond the centres, so that
-// the capacity is there before the first arrivals and stays until nearly
-// everybody has left. Exams default to earlier, wider arrivals ("students
-// arrive earlier"); classes and events to a few minutes before the bell.
+// end). Plans use `PlanningFraction`, the same curve with arrivals assumed
+// kPlanningShift spreads earlier and departures that much later: capacity is
+// there before the early arrivals and stays while the late leavers are
+// still online, without counting a whole audience for the quarter of an
+// hour around the bell. Outside [start - lead, end + lag] the planning
+// fraction is below kNegligible and counts as 0. Exams default to earlier,
+// wider arrivals ("students arrive earlier"); classes and events to a few
+// minutes before the bell.
 #pragma once
 
 #include "policies/common/time_text.h"
@@ -25,13 +28,19 @@ struct SessionShape {
   Duration departure_center = std::chrono::seconds(0);
   Duration departure_spread = std::chrono::seconds(120);
 
-  static constexpr double kPlanningSigmas = 3.5;
+  static constexpr double kPlanningShift = 1.5;
+  static constexpr double kNegligible = 0.005;
 
   // Expected share of the audience online at `t`, in [0, 1].
   double PresentFraction(Instant t, Instant start, Instant end) const;
-  // The planning window reaches this far before the start and after the end.
+  // The share a plan must be ready for at `t`, in [0, 1].
+  double PlanningFraction(Instant t, Instant start, Instant end) const;
+  // The planning fraction is negligible before start - lead and after
+  // end + lag; it is (nearly) 1 from start + full_from() to end + full_until().
   Duration lead() const;
   Duration lag() const;
+  Duration full_from() const;
+  Duration full_until() const;
 };
 
 // The shape prebell assumes for a kind until history says otherwise.

@@ -20,6 +20,11 @@ std::string KindWord(SessionKind k) {
   return "session";
 }
 
+// Arrivals and departures are cut into pieces this short (fewer for very
+// slow ones).
+constexpr Duration kTransitionResolution = std::chrono::seconds(30);
+constexpr int kMaxTransitionPieces = 60;
+
 std::string Percent(double fraction) {
   return std::to_string(static_cast<int>(std::lround(fraction * 100))) + "%";
 }
@@ -52,12 +57,24 @@ Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant 
   Demand out;
   const std::vector<size_t> occs = model_.OccurrencesTouching(from, to);
   std::vector<Instant> cuts{from, to};
-  if (now > from && now < to) cuts.push_back(now);
+  auto cut = [&](Instant t) {
+    if (t > from && t < to) cuts.push_back(t);
+  };
   const Instant trend_end = now + target.warmup + 2 * target.step_period;
   const Instant hold_end = now + std::max(options_.live_hold, trend_end - now);
-  for (Instant t : {trend_end, hold_end}) {
-    if (t > from && t < to) cuts.push_back(t);
-  }
+  cut(now);
+  cut(trend_end);
+  cut(hold_end);
+  // Arrivals and departures are sampled finely (a piece asks for the most
+  // any of its instants needs, so pieces must be short where demand moves).
+  auto sample = [&](Instant a, Instant b) {
+    a = std::max(a, from);
+    b = std::min(b, to);
+    if (!(a < b)) return;
+    const Duration step = std::max(kTransitionResolution, (b - a) / kMaxTransitionPieces);
+    for (Instant t = a; t < b; t += step) cut(t);
+    cut(b);
+  };
   struct Edge {
     Instant at;
     size_t occ;
@@ -70,17 +87,15 @@ Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant 
     const Instant we = model_.WindowEnd(i);
     edges.push_back({ws, i, true});
     edges.push_back({we, i, false});
-    if (ws > from && ws < to) cuts.push_back(ws);
-    if (we > from && we < to) cuts.push_back(we);
+    sample(ws, std::min(model_.FullFrom(i), we));
+    sample(std::max(model_.FullUntil(i), ws), we);
   }
   // Baseline knots: local slot centres (the baseline is linear between them).
   {
     const int64_t slot = BaselineModel::kSlotSeconds;
     const int64_t local = model_.zone().ToLocal(from).time_since_epoch().count();
-    int64_t offset = ((slot / 2 - local) % slot + slot) % slot;
-    for (Instant t = from + Duration{offset}; t < to; t += Duration{slot}) {
-      if (t > from) cuts.push_back(t);
-    }
+    const int64_t offset = ((slot / 2 - local) % slot + slot) % slot;
+    for (Instant t = from + Duration{offset}; t < to; t += Duration{slot}) cut(t);
   }
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
@@ -89,6 +104,7 @@ Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant 
   });
 
   const double base_margin = model_.BaselineMargin();
+  const double spike_margin = model_.SpikeMargin();
   const std::optional<LiveReading> live = model_.Live(now);
   std::vector<size_t> active;
   size_t e = 0;
@@ -109,20 +125,27 @@ Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant 
     }
     double spikes = 0;
     int64_t driver = -1;
+    int32_t sessions = 0;
     for (size_t i : active) {
-      spikes += model_.PlannedSpike(i);
+      const double f = a >= model_.FullFrom(i) && b <= model_.FullUntil(i)
+                           ? 1.0
+                           : std::max(model_.PlanningFraction(i, a), model_.PlanningFraction(i, b));
+      if (f <= 0) continue;
+      ++sessions;
+      spikes += model_.ExpectedSpike(i) * f;
       if (driver < 0 || model_.WindowStart(i) > model_.WindowStart(static_cast<size_t>(driver)) ||
           (model_.WindowStart(i) == model_.WindowStart(static_cast<size_t>(driver)) &&
-           model_.PlannedSpike(i) > model_.PlannedSpike(static_cast<size_t>(driver)))) {
+           model_.ExpectedSpike(i) > model_.ExpectedSpike(static_cast<size_t>(driver)))) {
         driver = static_cast<int64_t>(i);
       }
     }
-    const double base = std::max(model_.Baseline(a), model_.Baseline(b)) + base_margin;
+    const double base = std::max(model_.Baseline(a), model_.Baseline(b));
     double d = base + spikes;
+    double upper = base + base_margin + spikes * (1 + spike_margin);
     PieceCause cause;
     cause.kind = driver >= 0 ? PieceCause::Kind::kSession : PieceCause::Kind::kBaseline;
     cause.occurrence = driver;
-    cause.sessions = static_cast<int32_t>(active.size());
+    cause.sessions = sessions;
     if (a <= now && now < b) {
       demand_at_now = d;
       have_now = true;
@@ -130,11 +153,14 @@ Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant 
     if (live && a >= now && a < hold_end) {
       if (!have_now) demand_at_now = d;
       have_now = true;
+      // Above the forecast now: plan on what is there (and where it is
+      // heading over the warm-up), at once.
       const double excess = std::max(0.0, live->level - demand_at_now);
       const Duration trend_for = std::min(b, trend_end) - now;
       const double trend =
           live->level + std::max(0.0, live->slope) * static_cast<double>(trend_for.count());
       const double corrected = std::max(d + excess, trend);
+      upper += excess;
       if (corrected > d) {
         d = corrected;
         cause.kind = PieceCause::Kind::kLive;
@@ -142,7 +168,7 @@ Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant 
         cause.live_excess = live->level - demand_at_now;
       }
     }
-    out.pieces.push_back({a, b, d, static_cast<int32_t>(out.causes.size())});
+    out.pieces.push_back({a, b, d, static_cast<int32_t>(out.causes.size()), upper});
     out.causes.push_back(cause);
   }
 

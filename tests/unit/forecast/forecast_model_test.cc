@@ -53,7 +53,7 @@ TEST(ForecastModel, LearnsRatiosAndPredictsAPlateau) {
   const Instant t = LocalAt(z, 2026, 9, 28, 9, 30);
   const double expect = testing::DayProfile(z, t) + 0.5 * 2000 + 1.2 * 1000;
   EXPECT_NEAR(m.Expected(t), expect, 0.05 * expect);
-  EXPECT_GT(m.PlannedSpike(0), m.ExpectedSpike(0));
+  EXPECT_GT(m.SpikeMargin(), 0);
 }
 
 TEST(ForecastModel, RefitsAtMostOncePerInterval) {
