@@ -17,5 +17,7 @@ using AddCommandFn = void (*)(CLI::App& app, int& exit_code);
 
 void AddSessionsCommand(CLI::App& app, int& exit_code);
 void AddValidateCommand(CLI::App& app, int& exit_code);
+void AddPlanCommand(CLI::App& app, int& exit_code);
+void AddBacktestCommand(CLI::App& app, int& exit_code);
 
 }  // namespace prebell::cli

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   static constexpr AddCommandFn kCommands[] = {
       AddSessionsCommand,
       AddValidateCommand,
+      AddPlanCommand,
+      AddBacktestCommand,
   };
   for (AddCommandFn add : kCommands) add(app, exit_code);
   try {
