@@ -45,8 +45,8 @@ class Family;
 namespace prebell::exporter {
 
 struct BuildInfo {
-  std::string version;
-  std::string revision;
+  std::string version{};
+  std::string revision{};
 };
 
 enum class PolicyMode { kActive, kShadow };
@@ -74,30 +74,30 @@ std::string KubeResourceLabel(std::string_view resource);
 // The leader's view of one ScalingPolicy. Empty optionals remove the series.
 struct PolicyReport {
   PolicyMode mode = PolicyMode::kActive;
-  std::optional<double> actual_connections;
-  std::optional<double> predicted_connections;
+  std::optional<double> actual_connections{};
+  std::optional<double> predicted_connections{};
   // The next (or current) session-driven peak within the horizon.
-  std::optional<double> next_peak_connections;
-  std::optional<Instant> next_peak_time;
+  std::optional<double> next_peak_connections{};
+  std::optional<Instant> next_peak_time{};
   bool demand_fallback = false;
   // Per course with a completed session: (predicted - observed) / observed.
   // Courses not listed lose their series.
-  std::map<std::string, double> forecast_error_ratio;
+  std::map<std::string, double> forecast_error_ratio{};
 };
 
 // The leader's view of one target of a ScalingPolicy.
 struct TargetReport {
   int64_t desired_replicas = 0;
-  std::optional<int64_t> current_replicas;  // workload spec.replicas as last observed
-  std::optional<int64_t> ready_replicas;    // workload status.readyReplicas
+  std::optional<int64_t> current_replicas{};  // workload spec.replicas as last observed
+  std::optional<int64_t> ready_replicas{};    // workload status.readyReplicas
   CapacityUnit unit = CapacityUnit::kConnections;
   double per_replica = 0;  // connectionsPerReplica or sessionsPerReplica
   // Replicas the plan has ready at the next peak; exported (as capacity) for
   // connection-scaled targets when the policy has a next peak.
-  std::optional<int64_t> next_peak_ready_replicas;
+  std::optional<int64_t> next_peak_ready_replicas{};
   // Whether the workload carries the plan's value; Active policies only
   // (leave empty for Shadow: no series).
-  std::optional<bool> plan_applied;
+  std::optional<bool> plan_applied{};
 };
 
 class ControllerMetrics {

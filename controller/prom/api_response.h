@@ -34,8 +34,8 @@ struct Sample {
 };
 
 struct Series {
-  std::map<std::string, std::string> labels;
-  std::vector<Sample> samples;  // strictly increasing time
+  std::map<std::string, std::string> labels{};
+  std::vector<Sample> samples{};  // strictly increasing time
 };
 
 enum class ResultType { kVector, kMatrix, kScalar, kString };
@@ -45,7 +45,7 @@ struct QueryData {
   ResultType type = ResultType::kVector;
   // vector: one sample per series; matrix: one or more; scalar: one series
   // without labels holding one sample. Never populated for kString.
-  std::vector<Series> series;
+  std::vector<Series> series{};
   std::vector<std::string> warnings;
 };
 

@@ -17,15 +17,15 @@ namespace prebell::prom {
 
 struct CpprestTransportOptions {
   // e.g. "http://prometheus.monitoring:9090" or "https://host/prometheus".
-  std::string base_url;
+  std::string base_url{};
   // Bodies above this are refused (kResourceExhausted); at least 256 KiB.
   // A block of this size is reserved per request (untouched pages are not
   // resident), and it is all cpprestsdk may buffer of a body.
   size_t max_body_bytes = 32 * 1024 * 1024;
   // When set, read before every request and sent as "Authorization: Bearer".
-  std::string bearer_token_file;
+  std::string bearer_token_file{};
   // PEM file of CAs to trust instead of the system's (https only).
-  std::string ca_file;
+  std::string ca_file{};
   std::string user_agent = "prebell";
 };
 

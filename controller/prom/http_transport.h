@@ -24,8 +24,8 @@ namespace prebell::prom {
 
 struct HttpResponse {
   int status = 0;
-  std::string content_type;
-  std::string body;
+  std::string content_type{};
+  std::string body{};
   // Retry-After in seconds, when the server sent the delta-seconds form.
   std::optional<std::chrono::seconds> retry_after;
 };

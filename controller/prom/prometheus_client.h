@@ -59,7 +59,7 @@ struct ValueExpectation {
   // Refuse a sample older than this relative to `now` (a query such as
   // `last_over_time(x[1h])` reports old data at the evaluation time; and an
   // evaluation time far from now means Prometheus's clock is off).
-  std::optional<Duration> max_age;
+  std::optional<Duration> max_age{};
   Instant now{};
 };
 

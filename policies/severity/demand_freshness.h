@@ -40,17 +40,17 @@ struct FreshnessOptions {
 struct FreshnessInput {
   Instant now{};
   // Timestamp of the newest sample of the live metric the source holds.
-  std::optional<Instant> latest_sample;
+  std::optional<Instant> latest_sample{};
   // When the last plan made from fresh metrics (mode Live) was computed.
-  std::optional<Instant> last_good_plan;
+  std::optional<Instant> last_good_plan{};
 };
 
 struct FreshnessDecision {
   DemandMode mode = DemandMode::kTimetableOnly;
   // For the policy's condition: PascalCase reason and a message for a person.
-  std::string reason;
-  std::string message;
-  std::optional<Instant> next_change;
+  std::string reason{};
+  std::string message{};
+  std::optional<Instant> next_change{};
 };
 
 // kInvalidArgument for a non-positive max_sample_age or a negative

@@ -62,9 +62,9 @@ struct ScheduleSignalOptions {
 struct KindSignal {
   bool active = false;
   bool live_or_near = false;
-  std::optional<Instant> next_start;
-  std::optional<Instant> window_start;
-  std::optional<Instant> window_end;
+  std::optional<Instant> next_start{};
+  std::optional<Instant> window_start{};
+  std::optional<Instant> window_end{};
 
   friend bool operator==(const KindSignal&, const KindSignal&) = default;
 };
@@ -73,7 +73,7 @@ struct ScheduleSignal {
   KindSignal class_signal;
   KindSignal exam_signal;
   int level = 0;  // 0 idle, 1 class live or near, 2 exam live or near
-  std::optional<Instant> next_change;
+  std::optional<Instant> next_change{};
 
   const KindSignal& For(ScheduleKind kind) const {
     return kind == ScheduleKind::kExam ? exam_signal : class_signal;

@@ -30,7 +30,7 @@
 namespace prebell {
 
 struct CourseNextSession {
-  std::string course;  // may be empty: the session names no course
+  std::string course{};  // may be empty: the session names no course
   SessionKind kind = SessionKind::kClass;
   Instant start{};
   int64_t expected_attendance = 0;
@@ -43,8 +43,8 @@ struct UpcomingSessions {
   std::optional<Instant> next_start[3];
   // One row per (course, kind) with a session in the horizon, ordered by
   // course, then kind.
-  std::vector<CourseNextSession> courses;
-  std::optional<Instant> next_change;
+  std::vector<CourseNextSession> courses{};
+  std::optional<Instant> next_change{};
 
   const std::optional<Instant>& NextStart(SessionKind kind) const {
     return next_start[static_cast<int>(kind)];
