@@ -3,6 +3,8 @@
 #include <date/date.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <tuple>
 
 #include "policies/timetable/rrule.h"
 #include "policies/timetable/session_expansion.h"
@@ -74,9 +76,31 @@ StatusOr<std::vector<Occurrence>> ExpandSessions(const Timetable& timetable, Ins
   limits.max_results = budget.max_occurrences;
   limits.max_steps = budget.max_steps_per_session;
   limits.max_libical_candidates = budget.max_libical_candidates_per_session;
+
+  // Occurrences are collected as small keys and sorted before the strings
+  // are copied: every occurrence shares the timetable's name, so the order
+  // of OccurrenceBefore is (start, end, session name), and a session's rank
+  // by name stands in for the name.
+  const size_t n = timetable.sessions.size();
+  std::vector<uint32_t> by_name(n);
+  for (size_t i = 0; i < n; ++i) by_name[i] = static_cast<uint32_t>(i);
+  std::sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) {
+    return timetable.sessions[a].name < timetable.sessions[b].name;
+  });
+  std::vector<uint32_t> rank(n);
+  for (size_t r = 0; r < n; ++r) rank[by_name[r]] = static_cast<uint32_t>(r);
+  struct Key {
+    Instant start;
+    Instant end;
+    uint32_t rank;
+    uint32_t session;
+  };
+  std::vector<Key> keys;
+
   PeriodicPatternCache patterns;
   std::vector<LocalTime> starts;
-  for (const Session& session : timetable.sessions) {
+  for (size_t i = 0; i < n; ++i) {
+    const Session& session = timetable.sessions[i];
     const std::string session_where = where + ": session " + Quote(session.name);
     std::optional<Rrule> rule;
     if (!session.recurrence.empty()) {
@@ -92,20 +116,30 @@ StatusOr<std::vector<Occurrence>> ExpandSessions(const Timetable& timetable, Ins
       if (excluded.Contains(local)) continue;
       const Instant start = zone->ToInstant(local);
       if (start < from || start >= to) continue;
-      out.push_back(Occurrence{timetable.name, session.name, session.kind, session.course, start,
-                               start + session.duration, session.expected_attendance});
+      keys.push_back(Key{start, start + session.duration, rank[i], static_cast<uint32_t>(i)});
     }
-    if (static_cast<int64_t>(out.size()) > budget.max_occurrences) {
-      return ResourceExhaustedError(
-          where + ": more than " + std::to_string(budget.max_occurrences) + " occurrences in [" +
-          FormatRfc3339(from) + ", " + FormatRfc3339(to) + ") (the limit was passed at session " +
-          Quote(session.name) + "): narrow the window");
+    if (static_cast<int64_t>(keys.size()) > budget.max_occurrences) {
+      return ResourceExhaustedError(session_where + ": more than " +
+                                    std::to_string(budget.max_occurrences) + " occurrences in [" +
+                                    FormatRfc3339(from) + ", " + FormatRfc3339(to) +
+                                    ") (the limit for one expansion): narrow the window");
     }
   }
-  std::sort(out.begin(), out.end(), OccurrenceBefore);
-  // A rule stepping through a spring-forward gap can give two wall-clock
-  // times the same instant; RFC 5545 counts such a repeat once.
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    return std::tie(a.start, a.end, a.rank) < std::tie(b.start, b.end, b.rank);
+  });
+  out.reserve(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    // A rule stepping through a spring-forward gap can give two wall-clock
+    // times the same instant; RFC 5545 counts such a repeat once.
+    if (k > 0 && keys[k].start == keys[k - 1].start && keys[k].end == keys[k - 1].end &&
+        keys[k].rank == keys[k - 1].rank) {
+      continue;
+    }
+    const Session& s = timetable.sessions[keys[k].session];
+    out.push_back(Occurrence{timetable.name, s.name, s.kind, s.course, keys[k].start, keys[k].end,
+                             s.expected_attendance});
+  }
   return out;
 }
 

@@ -276,7 +276,7 @@ Status ExpandLocalStarts(const Session& session, const Rrule* rule, const TimeZo
 }
 
 Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const TimeZone& zone,
-                              const LocalExpansionLimits& limits) {
+                              const LocalExpansionLimits& limits, PeriodicPatternCache* cache) {
   const LocalTime start = session.start;
   if (rule.until) {
     const RruleUntil& u = *rule.until;
@@ -305,7 +305,7 @@ Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const T
         std::string(rule.frequency == RruleFrequency::kMonthly ? "month" : "year") +
         " the rule visits has that many candidates");
   }
-  StatusOr<std::optional<PeriodicPattern>> pattern = DerivePattern(rule, start);
+  StatusOr<std::optional<PeriodicPattern>> pattern = CachedPattern(rule, start, cache);
   if (!pattern.ok()) return pattern.status();
   const std::string never = "the rule never produces an occurrence from the session's start " +
                             FormatLocalDateTime(start) +

@@ -72,7 +72,9 @@ Status ExpandLocalStarts(const Session& session, const Rrule* rule, const TimeZo
 // before the start, a rule that can produce at least one occurrence (no day
 // can match, a BYSETPOS or INTERVAL that never lands, nothing before UNTIL),
 // and a rule cheap enough to expand a week of within `limits`.
+// `cache` (optional) shares periodic patterns between the sessions of a file.
 Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const TimeZone& zone,
-                              const LocalExpansionLimits& limits = {});
+                              const LocalExpansionLimits& limits = {},
+                              PeriodicPatternCache* cache = nullptr);
 
 }  // namespace prebell

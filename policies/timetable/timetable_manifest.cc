@@ -286,7 +286,7 @@ class TimetableReader {
                        rule.status().message());
       } else if (fields_ok) {
         // Only a session that is otherwise sound can be expanded.
-        Status st = CheckSessionRecurrence(s, *rule, zone_);
+        Status st = CheckSessionRecurrence(s, *rule, zone_, {}, &patterns_);
         if (!st.ok()) {
           problems_->Add(item.MarkOf("recurrence"), item.PathOf("recurrence"), st.message());
         }
@@ -392,6 +392,7 @@ class TimetableReader {
 
   ManifestProblems* problems_;
   TimeZone zone_ = TimeZone::Utc();
+  PeriodicPatternCache patterns_;
 };
 
 // A short description of a document for messages: "kind ConfigMap,
