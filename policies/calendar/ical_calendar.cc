@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <new>
+#include <tuple>
 
 #include "policies/calendar/ical_event.h"
 
@@ -57,17 +58,27 @@ struct Instance {
   std::optional<Instant> end;
 };
 
+// An occurrence before it becomes an Occurrence: sorting these (and making
+// the strings once, in the final order) is what keeps Expand cheap.
+struct Hit {
+  Instant start;
+  Instant end;
+  uint32_t event;  // index into Data::events, which are sorted by UID
+  const EventDetails* details;
+};
+
 class EventExpansion {
  public:
   EventExpansion(const IcalCalendar::Data& data, Instant from, Instant to,
                  const std::vector<Exclusion>& exclusions, const ExpansionBudget& budget,
-                 std::vector<Occurrence>* out)
+                 std::vector<Hit>* out)
       : data_(data), from_(from), to_(to), exclusions_(exclusions), budget_(budget), out_(out) {}
 
-  Status Expand(const CalendarEvent& ev);
+  Status Expand(uint32_t index);
 
  private:
-  Status Emit(const CalendarEvent& ev, Instant start, Instant end, const EventDetails& details);
+  Status Emit(const CalendarEvent& ev, uint32_t index, Instant start, Instant end,
+              const EventDetails& details);
   Status Collect(const CalendarEvent& ev, Duration widen, std::vector<Instance>* instances);
   Status Fail(const CalendarEvent& ev, const Status& st) const {
     return Status(st.code(),
@@ -79,27 +90,22 @@ class EventExpansion {
   const Instant to_;
   const std::vector<Exclusion>& exclusions_;
   const ExpansionBudget& budget_;
-  std::vector<Occurrence>* out_;
+  std::vector<Hit>* out_;
+  std::vector<Instance> instances_;  // reused from event to event
 };
 
-Status EventExpansion::Emit(const CalendarEvent& ev, Instant start, Instant end,
+Status EventExpansion::Emit(const CalendarEvent& ev, uint32_t index, Instant start, Instant end,
                             const EventDetails& details) {
   if (start < from_ || start >= to_) return OkStatus();
-  if (Excluded(exclusions_, data_.options.floating_zone.ToLocal(start))) return OkStatus();
+  if (!exclusions_.empty() && Excluded(exclusions_, data_.options.floating_zone.ToLocal(start))) {
+    return OkStatus();
+  }
   if (static_cast<int64_t>(out_->size()) >= budget_.max_occurrences) {
     return Fail(
         ev, ResourceExhaustedError("more than " + std::to_string(budget_.max_occurrences) +
                                    " occurrences in the window (limit of the expansion budget)"));
   }
-  Occurrence o;
-  o.timetable = data_.options.source_name;
-  o.session = ev.uid;
-  o.kind = data_.options.kind;
-  o.course = details.course;
-  o.start = start;
-  o.end = end;
-  o.expected_attendance = details.attendance;
-  out_->push_back(std::move(o));
+  out_->push_back({start, end, index, &details});
   return OkStatus();
 }
 
@@ -117,21 +123,23 @@ Status EventExpansion::Collect(const CalendarEvent& ev, Duration widen,
     limits.not_after = not_after;
     limits.max_steps = budget_.max_steps_per_session;
     Status too_many;
-    const Status st =
-        ExpandRecurrenceRule(rule.rule, ev.start_local, limits, &steps, [&](LocalTime local) {
-          const Instant start = ev.zone.ToInstant(local);
-          if (PastUntil(rule.until, ev.all_day, local, start)) return false;
-          if (local < not_before) return true;
-          if (static_cast<int64_t>(instances->size()) > budget_.max_occurrences) {
-            too_many = ResourceExhaustedError(
-                "RRULE " + FormatRecurrenceRule(rule.rule) + " has more than " +
-                std::to_string(budget_.max_occurrences) +
-                " instances near the window (limit of the expansion budget)");
-            return false;
-          }
-          instances->push_back({start, local, std::nullopt});
-          return true;
-        });
+    const Status st = rule.rule.Expand(limits, &steps, [&](LocalTime local) {
+      // Nothing before the window is kept, so the UNTIL check (and the zone
+      // lookup it needs) can wait: the window's instances come later and
+      // would fail it too.
+      if (local < not_before) return true;
+      const Instant start = ev.zone.ToInstant(local);
+      if (PastUntil(rule.until, ev.all_day, local, start)) return false;
+      if (static_cast<int64_t>(instances->size()) > budget_.max_occurrences) {
+        too_many =
+            ResourceExhaustedError("RRULE " + FormatRecurrenceRule(rule.rule.rule()) +
+                                   " has more than " + std::to_string(budget_.max_occurrences) +
+                                   " instances near the window (limit of the expansion budget)");
+        return false;
+      }
+      instances->push_back({start, local, std::nullopt});
+      return true;
+    });
     if (!st.ok()) return Fail(ev, st);
     if (!too_many.ok()) return Fail(ev, too_many);
   }
@@ -147,7 +155,8 @@ Status EventExpansion::Collect(const CalendarEvent& ev, Duration widen,
   return OkStatus();
 }
 
-Status EventExpansion::Expand(const CalendarEvent& ev) {
+Status EventExpansion::Expand(uint32_t index) {
+  const CalendarEvent& ev = data_.events[index];
   if (ev.has_master) {
     // Single-instance overrides replace the instance they name; a
     // THISANDFUTURE one also moves every later instance by the same
@@ -178,7 +187,8 @@ Status EventExpansion::Expand(const CalendarEvent& ev) {
     std::sort(ranges.begin(), ranges.end(),
               [](const RangeOverride& a, const RangeOverride& b) { return a.from < b.from; });
 
-    std::vector<Instance> instances;
+    std::vector<Instance>& instances = instances_;
+    instances.clear();
     PREBELL_RETURN_IF_ERROR(Collect(ev, widen, &instances));
     for (const Instance& inst : instances) {
       if (std::binary_search(ev.exdates.begin(), ev.exdates.end(), inst.start)) continue;
@@ -202,12 +212,12 @@ Status EventExpansion::Expand(const CalendarEvent& ev) {
         details = r.details;
       }
       if (details->cancelled) continue;
-      PREBELL_RETURN_IF_ERROR(Emit(ev, start, end, *details));
+      PREBELL_RETURN_IF_ERROR(Emit(ev, index, start, end, *details));
     }
   }
   for (const EventOverride& o : ev.overrides) {
     if (o.details.cancelled) continue;
-    PREBELL_RETURN_IF_ERROR(Emit(ev, o.start, o.end, o.details));
+    PREBELL_RETURN_IF_ERROR(Emit(ev, index, o.start, o.end, o.details));
   }
   return OkStatus();
 }
@@ -237,15 +247,34 @@ StatusOr<std::vector<Occurrence>> IcalCalendar::Expand(Instant from, Instant to,
   std::vector<Occurrence> out;
   if (!(from < to)) return out;
   try {
-    EventExpansion expansion(*data_, from, to, exclusions, budget, &out);
-    for (const CalendarEvent& ev : data_->events) {
-      PREBELL_RETURN_IF_ERROR(expansion.Expand(ev));
+    std::vector<Hit> hits;
+    hits.reserve(1024);
+    EventExpansion expansion(*data_, from, to, exclusions, budget, &hits);
+    for (uint32_t i = 0; i < data_->events.size(); ++i) {
+      PREBELL_RETURN_IF_ERROR(expansion.Expand(i));
+    }
+    // OccurrenceBefore's order: start, end, then the session (the UID);
+    // events are sorted by UID, so their index stands in for it.
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+      return std::tie(a.start, a.end, a.event) < std::tie(b.start, b.end, b.event);
+    });
+    out.resize(hits.size());
+    const CalendarImportOptions& options = data_->options;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      const Hit& h = hits[i];
+      Occurrence& o = out[i];
+      o.timetable = options.source_name;
+      o.session = data_->events[h.event].uid;
+      o.kind = options.kind;
+      o.course = h.details->course;
+      o.start = h.start;
+      o.end = h.end;
+      o.expected_attendance = h.details->attendance;
     }
   } catch (const std::bad_alloc&) {
     return ResourceExhaustedError(data_->options.source_name +
                                   ": out of memory while expanding the calendar");
   }
-  std::sort(out.begin(), out.end(), OccurrenceBefore);
   return out;
 }
 

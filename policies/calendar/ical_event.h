@@ -38,7 +38,7 @@ struct EventLength {
 };
 
 struct EventRule {
-  RecurrenceRule rule;
+  CompiledRecurrenceRule rule;  // bound to the event's DTSTART (wall-clock)
   RecurrenceUntil until;
 };
 

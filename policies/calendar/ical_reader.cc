@@ -459,7 +459,7 @@ void EventReader::ReadRules(RawEvent* e, icalcomponent* vevent) {
                " sets times of day, but DTSTART is a DATE (an all-day event)");
       continue;
     }
-    e->rules.push_back({parsed->rule, parsed->until});
+    e->rules.push_back({CompiledRecurrenceRule(parsed->rule, start.local), parsed->until});
   }
 }
 
@@ -793,6 +793,9 @@ StatusOr<std::unique_ptr<IcalCalendar::Data>> ReadIcalCalendar(
     ev.overrides.push_back(std::move(o));
   }
   if (!problems.empty()) return problems.ToStatus();
+  // Expand relies on this order (it stands in for OccurrenceBefore's UID order).
+  std::sort(data->events.begin(), data->events.end(),
+            [](const CalendarEvent& a, const CalendarEvent& b) { return a.uid < b.uid; });
   return data;
 }
 

@@ -56,6 +56,43 @@ Day MakeDay(int64_t number) {
   return d;
 }
 
+// A vector without the heap, for the per-period lists of the expansion.
+template <typename T, size_t N>
+class FixedList {
+ public:
+  void clear() { size_ = 0; }
+  void push_back(const T& v) {
+    if (size_ < N) items_[size_++] = v;
+  }
+  void resize(size_t n) { size_ = n < N ? n : N; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const T& operator[](size_t i) const { return items_[i]; }
+  T* begin() { return items_.data(); }
+  T* end() { return items_.data() + size_; }
+  const T* begin() const { return items_.data(); }
+  const T* end() const { return items_.data() + size_; }
+
+ private:
+  std::array<T, N> items_;
+  size_t size_ = 0;
+};
+
+// The day after `d`, without a calendar conversion.
+void NextDay(Day* d) {
+  ++d->number;
+  ++d->yday;
+  d->weekday = (d->weekday + 1) % 7;
+  if (static_cast<int>(++d->mday) > DaysInMonth(d->year, d->month)) {
+    d->mday = 1;
+    if (++d->month > 12) {
+      d->month = 1;
+      ++d->year;
+      d->yday = 0;
+    }
+  }
+}
+
 std::string JoinInts(const std::vector<int>& v) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) {
@@ -98,44 +135,16 @@ Status CheckRange(const std::vector<int>& values, const char* part, int lo, int 
   return OkStatus();
 }
 
-// The expansion of one rule, period by period.
-class Expansion {
- public:
-  Expansion(const RecurrenceRule& rule, LocalTime dtstart, const RecurrenceLimits& limits,
-            int64_t* steps, const std::function<bool(LocalTime)>& visit)
-      : rule_(rule), dtstart_(dtstart), limits_(limits), steps_(steps), visit_(visit) {}
+}  // namespace
 
-  Status Run();
+// What a rule and its DTSTART fix once: the effective BYxxx parts, with
+// RFC 5545's defaults from DTSTART filled in.
+struct CompiledRecurrenceRule::Setup {
+  Setup(RecurrenceRule r, LocalTime start) : rule(std::move(r)), dtstart(start) { Build(); }
+  void Build();
 
- private:
-  enum class Outcome { kContinue, kStop };
-
-  void SetUp();
-  bool DayMatches(const Day& d);
-  bool WeekNoMatches(const Day& d);
-  bool NthWeekdayMatches(const Day& d) const;
-  void AddMonthDays(int year, unsigned month);
-  Outcome EmitPeriod(const std::vector<int>& times_of_day);
-  Outcome Emit(LocalTime instance);
-  bool Step() { return ++*steps_ <= limits_.max_steps; }
-
-  Status RunYearly();
-  Status RunMonthly();
-  Status RunWeekly();
-  Status RunDaily();
-  Status RunSubDaily(int64_t unit_seconds);
-  Status Exhausted() const {
-    return ResourceExhaustedError("RRULE " + FormatRecurrenceRule(rule_) + " needed more than " +
-                                  std::to_string(limits_.max_steps) +
-                                  " expansion steps (limit of the expansion budget)");
-  }
-
-  const RecurrenceRule& rule_;
-  const LocalTime dtstart_;
-  const RecurrenceLimits& limits_;
-  int64_t* steps_;
-  const std::function<bool(LocalTime)>& visit_;
-
+  const RecurrenceRule rule;
+  const LocalTime dtstart;
   // Effective BYxxx parts (RFC 5545 defaults from DTSTART filled in).
   bool has_month_ = false;
   std::bitset<13> months_;
@@ -159,6 +168,53 @@ class Expansion {
   bool has_second_ = false;
   std::vector<int> times_of_day_;  // DAILY and coarser: sorted seconds since midnight
   std::vector<int> offsets_;       // HOURLY: sorted seconds within the hour
+};
+
+namespace {
+
+// The expansion of one rule, period by period.
+class Expansion {
+ public:
+  Expansion(const CompiledRecurrenceRule::Setup& setup, const RecurrenceLimits& limits,
+            int64_t* steps, RecurrenceVisitor visit)
+      : s_(setup),
+        rule_(setup.rule),
+        dtstart_(setup.dtstart),
+        limits_(limits),
+        steps_(steps),
+        visit_(visit),
+        remaining_(setup.rule.count) {}
+
+  Status Run();
+
+ private:
+  enum class Outcome { kContinue, kStop };
+
+  bool DayMatches(const Day& d);
+  bool WeekNoMatches(const Day& d);
+  bool NthWeekdayMatches(const Day& d) const;
+  void AddMonthDays(int year, unsigned month);
+  Outcome EmitPeriod(const std::vector<int>& times_of_day);
+  Outcome Emit(LocalTime instance);
+  bool Step() { return ++*steps_ <= limits_.max_steps; }
+
+  Status RunYearly();
+  Status RunMonthly();
+  Status RunWeekly();
+  Status RunDaily();
+  Status RunSubDaily(int64_t unit_seconds);
+  Status Exhausted() const {
+    return ResourceExhaustedError("RRULE " + FormatRecurrenceRule(rule_) + " needed more than " +
+                                  std::to_string(limits_.max_steps) +
+                                  " expansion steps (limit of the expansion budget)");
+  }
+
+  const CompiledRecurrenceRule::Setup& s_;
+  const RecurrenceRule& rule_;
+  const LocalTime dtstart_;
+  const RecurrenceLimits& limits_;
+  int64_t* steps_;
+  RecurrenceVisitor visit_;
 
   // Week numbering cache (BYWEEKNO).
   int week_year_ = 0;
@@ -168,103 +224,13 @@ class Expansion {
   int weeks_in_previous_year_ = 0;
   int weeks_in_next_year_ = 0;
 
-  std::vector<Day> days_;
-  std::vector<int64_t> selected_;
+  FixedList<Day, 372> days_;          // a year's days at most
+  FixedList<int64_t, 400> selected_;  // one per BYSETPOS value at most
 
   int64_t remaining_ = 0;  // COUNT left; unused when the rule has no COUNT
   bool seen_first_ = false;
   bool done_ = false;
 };
-
-void Expansion::SetUp() {
-  const LocalDay start_day = date::floor<date::days>(dtstart_);
-  const Day d0 = MakeDay(start_day.time_since_epoch().count());
-  const int64_t tod = (dtstart_ - start_day).count();
-  const int start_hour = static_cast<int>(tod / 3600);
-  const int start_minute = static_cast<int>(tod / 60 % 60);
-  const int start_second = static_cast<int>(tod % 60);
-  const RecurrenceFrequency f = rule_.frequency;
-
-  std::vector<int> by_month = rule_.by_month;
-  std::vector<int> by_month_day = rule_.by_month_day;
-  std::vector<RecurrenceRule::WeekdayNum> by_day = rule_.by_day;
-  if (rule_.by_week_no.empty() && rule_.by_year_day.empty() && rule_.by_month_day.empty() &&
-      rule_.by_day.empty()) {
-    // RFC 5545 3.3.10: what the rule does not say comes from DTSTART.
-    if (f == RecurrenceFrequency::kYearly) {
-      if (by_month.empty()) by_month.push_back(static_cast<int>(d0.month));
-      by_month_day.push_back(static_cast<int>(d0.mday));
-    } else if (f == RecurrenceFrequency::kMonthly) {
-      by_month_day.push_back(static_cast<int>(d0.mday));
-    } else if (f == RecurrenceFrequency::kWeekly) {
-      by_day.push_back({0, d0.weekday});
-    }
-  } else if (f == RecurrenceFrequency::kYearly && !rule_.by_week_no.empty() &&
-             rule_.by_day.empty() && rule_.by_month_day.empty() && rule_.by_year_day.empty()) {
-    // "FREQ=YEARLY;BYWEEKNO=20": the day of the week is DTSTART's.
-    by_day.push_back({0, d0.weekday});
-  }
-
-  has_month_ = !by_month.empty();
-  for (int m : by_month) months_.set(static_cast<size_t>(m));
-  has_month_day_ = !by_month_day.empty();
-  for (int v : by_month_day)
-    (v > 0 ? month_days_ : neg_month_days_).set(static_cast<size_t>(std::abs(v)));
-  has_year_day_ = !rule_.by_year_day.empty();
-  for (int v : rule_.by_year_day)
-    (v > 0 ? year_days_ : neg_year_days_).set(static_cast<size_t>(std::abs(v)));
-  has_week_no_ = !rule_.by_week_no.empty();
-  week_nos_ = rule_.by_week_no;
-  has_day_ = !by_day.empty();
-  for (const auto& wd : by_day) {
-    if (wd.ordinal == 0) {
-      plain_weekdays_.set(wd.weekday);
-    } else {
-      nth_weekdays_.push_back(wd);
-    }
-  }
-  nth_in_month_ = f == RecurrenceFrequency::kMonthly || has_month_;
-
-  auto fill = [](const std::vector<int>& by, int fallback, int limit, std::bitset<60>* bits,
-                 bool* has) {
-    *has = !by.empty();
-    if (by.empty()) {
-      bits->set(static_cast<size_t>(fallback));
-      return;
-    }
-    for (int v : by) {
-      if (v >= 0 && v < limit) bits->set(static_cast<size_t>(v));  // second 60: not a valid time
-    }
-  };
-  has_hour_ = !rule_.by_hour.empty();
-  if (has_hour_) {
-    for (int h : rule_.by_hour) hours_.set(static_cast<size_t>(h));
-  } else {
-    hours_.set(static_cast<size_t>(start_hour));
-  }
-  fill(rule_.by_minute, start_minute, 60, &minutes_, &has_minute_);
-  fill(rule_.by_second, start_second, 60, &seconds_, &has_second_);
-
-  if (f >= RecurrenceFrequency::kDaily) {
-    for (int h = 0; h < 24; ++h) {
-      if (!hours_[static_cast<size_t>(h)]) continue;
-      for (int m = 0; m < 60; ++m) {
-        if (!minutes_[static_cast<size_t>(m)]) continue;
-        for (int s = 0; s < 60; ++s) {
-          if (seconds_[static_cast<size_t>(s)]) times_of_day_.push_back(h * 3600 + m * 60 + s);
-        }
-      }
-    }
-  } else if (f == RecurrenceFrequency::kHourly) {
-    for (int m = 0; m < 60; ++m) {
-      if (!minutes_[static_cast<size_t>(m)]) continue;
-      for (int s = 0; s < 60; ++s) {
-        if (seconds_[static_cast<size_t>(s)]) offsets_.push_back(m * 60 + s);
-      }
-    }
-  }
-  remaining_ = rule_.count;
-}
 
 bool Expansion::WeekNoMatches(const Day& d) {
   if (d.year != week_year_ || weeks_in_year_ == 0) {
@@ -284,7 +250,7 @@ bool Expansion::WeekNoMatches(const Day& d) {
     week_year_ = d.year;
   }
   auto listed = [this](int week, int weeks_in_that_year) {
-    for (int n : week_nos_) {
+    for (int n : s_.week_nos_) {
       if (n == week || n == week - weeks_in_that_year - 1) return true;
     }
     return false;
@@ -297,10 +263,10 @@ bool Expansion::WeekNoMatches(const Day& d) {
 }
 
 bool Expansion::NthWeekdayMatches(const Day& d) const {
-  for (const auto& wd : nth_weekdays_) {
+  for (const auto& wd : s_.nth_weekdays_) {
     if (wd.weekday != d.weekday) continue;
     int position;
-    if (nth_in_month_) {
+    if (s_.nth_in_month_) {
       const int dim = DaysInMonth(d.year, d.month);
       position = wd.ordinal > 0 ? static_cast<int>(d.mday - 1) / 7 + 1
                                 : -((dim - static_cast<int>(d.mday)) / 7 + 1);
@@ -314,20 +280,20 @@ bool Expansion::NthWeekdayMatches(const Day& d) const {
 }
 
 bool Expansion::DayMatches(const Day& d) {
-  if (has_month_ && !months_[d.month]) return false;
-  if (has_week_no_ && !WeekNoMatches(d)) return false;
-  if (has_day_ && !plain_weekdays_[d.weekday] && !NthWeekdayMatches(d)) return false;
-  if (has_month_day_) {
+  if (s_.has_month_ && !s_.months_[d.month]) return false;
+  if (s_.has_week_no_ && !WeekNoMatches(d)) return false;
+  if (s_.has_day_ && !s_.plain_weekdays_[d.weekday] && !NthWeekdayMatches(d)) return false;
+  if (s_.has_month_day_) {
     const int dim = DaysInMonth(d.year, d.month);
-    if (!month_days_[d.mday] &&
-        !neg_month_days_[static_cast<size_t>(dim - static_cast<int>(d.mday) + 1)]) {
+    if (!s_.month_days_[d.mday] &&
+        !s_.neg_month_days_[static_cast<size_t>(dim - static_cast<int>(d.mday) + 1)]) {
       return false;
     }
   }
-  if (has_year_day_) {
+  if (s_.has_year_day_) {
     const int len = DaysInYear(d.year);
-    if (!year_days_[static_cast<size_t>(d.yday + 1)] &&
-        !neg_year_days_[static_cast<size_t>(len - d.yday)]) {
+    if (!s_.year_days_[static_cast<size_t>(d.yday + 1)] &&
+        !s_.neg_year_days_[static_cast<size_t>(len - d.yday)]) {
       return false;
     }
   }
@@ -392,7 +358,8 @@ Expansion::Outcome Expansion::EmitPeriod(const std::vector<int>& times_of_day) {
     if (index >= 0 && index < n) selected_.push_back(index);
   }
   std::sort(selected_.begin(), selected_.end());
-  selected_.erase(std::unique(selected_.begin(), selected_.end()), selected_.end());
+  selected_.resize(
+      static_cast<size_t>(std::unique(selected_.begin(), selected_.end()) - selected_.begin()));
   const auto per_day = static_cast<int64_t>(times_of_day.size());
   for (int64_t index : selected_) {
     if (!Step()) {
@@ -426,10 +393,10 @@ Status Expansion::RunYearly() {
     if (!Step()) return Exhausted();
     days_.clear();
     for (unsigned m = 1; m <= 12; ++m) {
-      if (has_month_ && !months_[m]) continue;
+      if (s_.has_month_ && !s_.months_[m]) continue;
       AddMonthDays(year, m);
     }
-    if (EmitPeriod(times_of_day_) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
+    if (EmitPeriod(s_.times_of_day_) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
   }
 }
 
@@ -454,8 +421,8 @@ Status Expansion::RunMonthly() {
     }
     if (!Step()) return Exhausted();
     days_.clear();
-    if (!has_month_ || months_[month]) AddMonthDays(year, month);
-    if (EmitPeriod(times_of_day_) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
+    if (!s_.has_month_ || s_.months_[month]) AddMonthDays(year, month);
+    if (EmitPeriod(s_.times_of_day_) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
   }
 }
 
@@ -478,11 +445,11 @@ Status Expansion::RunWeekly() {
     }
     if (!Step()) return Exhausted();
     days_.clear();
-    for (int64_t n = first; n < first + 7 && n <= last_day; ++n) {
-      const Day d = MakeDay(n);
+    Day d = MakeDay(first);
+    for (int i = 0; i < 7 && d.number <= last_day; ++i, NextDay(&d)) {
       if (DayMatches(d)) days_.push_back(d);
     }
-    if (EmitPeriod(times_of_day_) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
+    if (EmitPeriod(s_.times_of_day_) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
   }
 }
 
@@ -502,7 +469,7 @@ Status Expansion::RunDaily() {
     days_.clear();
     const Day d = MakeDay(n);
     if (DayMatches(d)) days_.push_back(d);
-    if (EmitPeriod(times_of_day_) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
+    if (EmitPeriod(s_.times_of_day_) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
   }
 }
 
@@ -523,6 +490,7 @@ Status Expansion::RunSubDaily(int64_t unit_seconds) {
   // Moves p to the first period at or after `boundary`, in one step.
   auto skip_to = [&](int64_t boundary) { p += (boundary - p + stride - 1) / stride * stride; };
   int64_t current_day = INT64_MIN;
+  Day current;
   bool day_ok = false;
   std::vector<int> times;
   while (p < end && p <= not_after) {
@@ -530,7 +498,8 @@ Status Expansion::RunSubDaily(int64_t unit_seconds) {
     const int64_t day = FloorDiv(p, kSecondsPerDay);
     if (day != current_day) {
       current_day = day;
-      day_ok = DayMatches(MakeDay(day));
+      current = MakeDay(day);
+      day_ok = DayMatches(current);
     }
     if (!day_ok) {
       skip_to((day + 1) * kSecondsPerDay);
@@ -540,35 +509,131 @@ Status Expansion::RunSubDaily(int64_t unit_seconds) {
     const auto hour = static_cast<size_t>(tod / 3600);
     const auto minute = static_cast<size_t>(tod / 60 % 60);
     const auto second = static_cast<size_t>(tod % 60);
-    if (has_hour_ && !hours_[hour]) {
+    if (s_.has_hour_ && !s_.hours_[hour]) {
       skip_to(day * kSecondsPerDay + (tod / 3600 + 1) * 3600);
       continue;
     }
     times.clear();
     if (rule_.frequency == RecurrenceFrequency::kHourly) {
-      for (int off : offsets_) times.push_back(static_cast<int>(tod) + off);
+      for (int off : s_.offsets_) times.push_back(static_cast<int>(tod) + off);
     } else {
-      if (has_minute_ && !minutes_[minute]) {
+      if (s_.has_minute_ && !s_.minutes_[minute]) {
         skip_to(day * kSecondsPerDay + (tod / 60 + 1) * 60);
         continue;
       }
       if (rule_.frequency == RecurrenceFrequency::kMinutely) {
         for (size_t s = 0; s < 60; ++s) {
-          if (seconds_[s]) times.push_back(static_cast<int>(tod) + static_cast<int>(s));
+          if (s_.seconds_[s]) times.push_back(static_cast<int>(tod) + static_cast<int>(s));
         }
-      } else if (!has_second_ || seconds_[second]) {
+      } else if (!s_.has_second_ || s_.seconds_[second]) {
         times.push_back(static_cast<int>(tod));
       }
     }
-    days_.assign(1, MakeDay(day));
+    days_.clear();
+    days_.push_back(current);
     if (EmitPeriod(times) == Outcome::kStop) return done_ ? Exhausted() : OkStatus();
     p += stride;
   }
   return OkStatus();
 }
 
+}  // namespace
+
+void CompiledRecurrenceRule::Setup::Build() {
+  const LocalDay start_day = date::floor<date::days>(dtstart);
+  const Day d0 = MakeDay(start_day.time_since_epoch().count());
+  const int64_t tod = (dtstart - start_day).count();
+  const int start_hour = static_cast<int>(tod / 3600);
+  const int start_minute = static_cast<int>(tod / 60 % 60);
+  const int start_second = static_cast<int>(tod % 60);
+  const RecurrenceFrequency f = rule.frequency;
+
+  std::vector<int> by_month = rule.by_month;
+  std::vector<int> by_month_day = rule.by_month_day;
+  std::vector<RecurrenceRule::WeekdayNum> by_day = rule.by_day;
+  if (rule.by_week_no.empty() && rule.by_year_day.empty() && rule.by_month_day.empty() &&
+      rule.by_day.empty()) {
+    // RFC 5545 3.3.10: what the rule does not say comes from DTSTART.
+    if (f == RecurrenceFrequency::kYearly) {
+      if (by_month.empty()) by_month.push_back(static_cast<int>(d0.month));
+      by_month_day.push_back(static_cast<int>(d0.mday));
+    } else if (f == RecurrenceFrequency::kMonthly) {
+      by_month_day.push_back(static_cast<int>(d0.mday));
+    } else if (f == RecurrenceFrequency::kWeekly) {
+      by_day.push_back({0, d0.weekday});
+    }
+  } else if (f == RecurrenceFrequency::kYearly && !rule.by_week_no.empty() && rule.by_day.empty() &&
+             rule.by_month_day.empty() && rule.by_year_day.empty()) {
+    // "FREQ=YEARLY;BYWEEKNO=20": the day of the week is DTSTART's.
+    by_day.push_back({0, d0.weekday});
+  }
+
+  has_month_ = !by_month.empty();
+  for (int m : by_month) months_.set(static_cast<size_t>(m));
+  has_month_day_ = !by_month_day.empty();
+  for (int v : by_month_day)
+    (v > 0 ? month_days_ : neg_month_days_).set(static_cast<size_t>(std::abs(v)));
+  has_year_day_ = !rule.by_year_day.empty();
+  for (int v : rule.by_year_day)
+    (v > 0 ? year_days_ : neg_year_days_).set(static_cast<size_t>(std::abs(v)));
+  has_week_no_ = !rule.by_week_no.empty();
+  week_nos_ = rule.by_week_no;
+  has_day_ = !by_day.empty();
+  for (const auto& wd : by_day) {
+    if (wd.ordinal == 0) {
+      plain_weekdays_.set(wd.weekday);
+    } else {
+      nth_weekdays_.push_back(wd);
+    }
+  }
+  nth_in_month_ = f == RecurrenceFrequency::kMonthly || has_month_;
+
+  auto fill = [](const std::vector<int>& by, int fallback, int limit, std::bitset<60>* bits,
+                 bool* has) {
+    *has = !by.empty();
+    if (by.empty()) {
+      bits->set(static_cast<size_t>(fallback));
+      return;
+    }
+    for (int v : by) {
+      if (v >= 0 && v < limit) bits->set(static_cast<size_t>(v));  // second 60: not a valid time
+    }
+  };
+  has_hour_ = !rule.by_hour.empty();
+  if (has_hour_) {
+    for (int h : rule.by_hour) hours_.set(static_cast<size_t>(h));
+  } else {
+    hours_.set(static_cast<size_t>(start_hour));
+  }
+  fill(rule.by_minute, start_minute, 60, &minutes_, &has_minute_);
+  fill(rule.by_second, start_second, 60, &seconds_, &has_second_);
+
+  // Sorted lists of the set bits; their products are sorted too.
+  auto bits = [](const auto& set, int n) {
+    std::vector<int> out;
+    for (int i = 0; i < n; ++i) {
+      if (set[static_cast<size_t>(i)]) out.push_back(i);
+    }
+    return out;
+  };
+  const std::vector<int> minutes = bits(minutes_, 60);
+  const std::vector<int> seconds = bits(seconds_, 60);
+  if (f >= RecurrenceFrequency::kDaily) {
+    for (int h : bits(hours_, 24)) {
+      for (int m : minutes) {
+        for (int sec : seconds) times_of_day_.push_back(h * 3600 + m * 60 + sec);
+      }
+    }
+  } else if (f == RecurrenceFrequency::kHourly) {
+    for (int m : minutes) {
+      for (int sec : seconds) offsets_.push_back(m * 60 + sec);
+    }
+  }
+}
+
+namespace {
+
 Status Expansion::Run() {
-  SetUp();
   switch (rule_.frequency) {
     case RecurrenceFrequency::kYearly:
       return RunYearly();
@@ -668,17 +733,32 @@ Status ValidateRecurrenceRule(const RecurrenceRule& rule) {
   return OkStatus();
 }
 
-Status ExpandRecurrenceRule(const RecurrenceRule& rule, LocalTime dtstart,
-                            const RecurrenceLimits& limits, int64_t* steps,
-                            const std::function<bool(LocalTime)>& visit) {
-  const date::year_month_day ymd{date::floor<date::days>(dtstart)};
+CompiledRecurrenceRule::CompiledRecurrenceRule(RecurrenceRule rule, LocalTime dtstart)
+    : setup_(std::make_unique<const Setup>(std::move(rule), dtstart)) {}
+CompiledRecurrenceRule::CompiledRecurrenceRule(CompiledRecurrenceRule&&) noexcept = default;
+CompiledRecurrenceRule& CompiledRecurrenceRule::operator=(CompiledRecurrenceRule&&) noexcept =
+    default;
+CompiledRecurrenceRule::~CompiledRecurrenceRule() = default;
+
+const RecurrenceRule& CompiledRecurrenceRule::rule() const { return setup_->rule; }
+LocalTime CompiledRecurrenceRule::dtstart() const { return setup_->dtstart; }
+
+Status CompiledRecurrenceRule::Expand(const RecurrenceLimits& limits, int64_t* steps,
+                                      RecurrenceVisitor visit) const {
+  const date::year_month_day ymd{date::floor<date::days>(setup_->dtstart)};
   if (!ymd.ok() || static_cast<int>(ymd.year()) < kMinYear ||
       static_cast<int>(ymd.year()) > kMaxYear) {
-    return InvalidArgumentError("DTSTART " + FormatLocalDateTime(dtstart) +
+    return InvalidArgumentError("DTSTART " + FormatLocalDateTime(setup_->dtstart) +
                                 " is outside the years 1..9999");
   }
-  Expansion expansion(rule, dtstart, limits, steps, visit);
+  Expansion expansion(*setup_, limits, steps, visit);
   return expansion.Run();
+}
+
+Status ExpandRecurrenceRule(const RecurrenceRule& rule, LocalTime dtstart,
+                            const RecurrenceLimits& limits, int64_t* steps,
+                            RecurrenceVisitor visit) {
+  return CompiledRecurrenceRule(rule, dtstart).Expand(limits, steps, visit);
 }
 
 }  // namespace prebell

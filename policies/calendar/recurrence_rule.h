@@ -19,8 +19,9 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "policies/common/status.h"
@@ -82,16 +83,59 @@ struct RecurrenceLimits {
   int64_t max_steps = 10'000'000;
 };
 
-// Calls `visit` with the instances `rule` generates from `dtstart` on, in
-// increasing order, until COUNT is reached, `visit` returns false (the
-// caller's UNTIL), or an instance lies after limits.not_after. DTSTART
-// itself is reported only if the rule generates it (RFC 5545 makes it an
-// instance either way; adding it is the caller's job), but it always counts
-// towards COUNT. `*steps` is increased by the work done; kResourceExhausted
-// when it passes limits.max_steps. The rule must have passed
-// ValidateRecurrenceRule.
+// A non-owning reference to a callable `bool(LocalTime)` (cf. absl::
+// FunctionRef): no allocation per call, unlike std::function. Valid only
+// while the callable it was made from lives (for a temporary lambda: the
+// full expression of the call).
+class RecurrenceVisitor {
+ public:
+  template <typename F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, RecurrenceVisitor>)
+      RecurrenceVisitor(F&& f)  // NOLINT(google-explicit-constructor)
+      : object_(const_cast<void*>(static_cast<const void*>(&f))),
+        call_([](void* o, LocalTime t) -> bool {
+          return (*static_cast<std::remove_reference_t<F>*>(o))(t);
+        }) {}
+  bool operator()(LocalTime t) const { return call_(object_, t); }
+
+ private:
+  void* object_;
+  bool (*call_)(void*, LocalTime);
+};
+
+// A rule bound to its DTSTART, with what that fixes computed once, so that
+// expanding it again (every reconcile) costs only the periods visited.
+// Immutable, so thread-safe.
+class CompiledRecurrenceRule {
+ public:
+  // `rule` must have passed ValidateRecurrenceRule.
+  CompiledRecurrenceRule(RecurrenceRule rule, LocalTime dtstart);
+  CompiledRecurrenceRule(CompiledRecurrenceRule&&) noexcept;
+  CompiledRecurrenceRule& operator=(CompiledRecurrenceRule&&) noexcept;
+  ~CompiledRecurrenceRule();
+
+  const RecurrenceRule& rule() const;
+  LocalTime dtstart() const;
+
+  // Calls `visit` with the instances the rule generates from DTSTART on, in
+  // increasing order, until COUNT is reached, `visit` returns false (the
+  // caller's UNTIL), or an instance lies after limits.not_after. DTSTART
+  // itself is reported only if the rule generates it (RFC 5545 makes it an
+  // instance either way; adding it is the caller's job), but it always
+  // counts towards COUNT. `*steps` is increased by the work done;
+  // kResourceExhausted when it passes limits.max_steps, kInvalidArgument for
+  // a DTSTART outside the years 1..9999.
+  Status Expand(const RecurrenceLimits& limits, int64_t* steps, RecurrenceVisitor visit) const;
+
+  struct Setup;
+
+ private:
+  std::unique_ptr<const Setup> setup_;
+};
+
+// CompiledRecurrenceRule(rule, dtstart).Expand(limits, steps, visit).
 Status ExpandRecurrenceRule(const RecurrenceRule& rule, LocalTime dtstart,
                             const RecurrenceLimits& limits, int64_t* steps,
-                            const std::function<bool(LocalTime)>& visit);
+                            RecurrenceVisitor visit);
 
 }  // namespace prebell
