@@ -1,0 +1,535 @@
+#!/usr/bin/env python3
+"""Schedule-aware alerting end to end, with the real controller (issue 5).
+
+`prebell run` (this build) on the shared control plane reconciles a Timetable
+and a ScalingPolicy in a namespace of its own. A real Prometheus scrapes it
+(job `prebell`, honor_labels) and a replaying exporter of the gateway and the
+rest of the stack (centrifugo_node_num_clients, Redis, LiveKit); it evaluates
+prebell's generated rules; a real Alertmanager with the routes and inhibition
+of examples/alertmanager/alertmanager.yml delivers to webhooks of this test.
+
+The exporter replays a synthetic recording of the namespace's gateway: a busy
+idle level (285 connections against a planned capacity of 3 x 100) plus the
+audience of each session. The recording's past (two days, with two completed
+classes of the course) is backfilled into Prometheus' TSDB with promtool
+before Prometheus starts, so the controller has history to learn from and a
+completed session to score its forecast on; the exporter serves the rest live.
+
+The rules are generated from dashboards/rules/source.yaml with a short lead
+time (LEAD, the controller gets the same --lead-time) and every `for` cut to
+10 s, so the test takes minutes; expressions, labels and escalation logic are
+the generated ones.
+
+  1. before anything is scheduled near: GatewayConnectionsNearCapacity reaches
+     chat as a warning; nothing reaches the pager
+  2. the Timetable gets a class starting LEAD + 60 s ahead and an exam a
+     little later: when the class is within LEAD, the same alert reaches the
+     pager as critical and Alertmanager inhibits the warning; later the
+     exam-room copy reaches the exam room
+  3. throughout, from its first appearance the warning never stops firing in
+     Prometheus, the critical copy never stops once it started, and no
+     `resolved` notification is sent for either
+  4. while both windows are open, every query of every dashboard
+     (dashboards/list_queries.py) returns at least one series; a failure names
+     the dashboard, the panel and the query
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import math
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "controller"))
+import e2e  # noqa: E402
+from e2e import Checks, Failure, log, path  # noqa: E402
+
+import yaml  # noqa: E402  (python3-yaml)
+
+REPO = e2e.REPO
+SOURCE = REPO / "dashboards" / "rules" / "source.yaml"
+GENERATOR = REPO / "dashboards" / "generate_rules.py"
+LIST_QUERIES = REPO / "dashboards" / "list_queries.py"
+AM_CONFIG = REPO / "examples" / "alertmanager" / "alertmanager.yml"
+ALERT = "GatewayConnectionsNearCapacity"
+LEAD = 90  # seconds: rules' lead_time and the controller's --lead-time
+ZONE = "Europe/London"
+IDLE = 285.0
+CAPACITY = 300.0  # 3 replicas (min = max) x 100 connections per replica
+SHOW_UP = 0.6
+
+
+# ---------------------------------------------------------------- the recording
+
+
+class Recording:
+    """Gateway connections of the namespace as a function of time: the idle
+    level, a little deterministic jitter, and SHOW_UP of each session's
+    audience, arriving over 5 minutes before the start, leaving over 3 after."""
+
+    def __init__(self):
+        self.sessions: list[tuple[float, float, int]] = []  # (start, end, attendance), unix seconds
+        self.lock = threading.Lock()
+
+    def add(self, start: dt.datetime, minutes: float, attendance: int) -> None:
+        with self.lock:
+            s = start.timestamp()
+            self.sessions.append((s, s + minutes * 60, attendance))
+
+    def connections(self, t: float) -> float:
+        v = IDLE + 5 * math.sin(t / 37.0) + 3 * math.sin(t / 11.0)
+        with self.lock:
+            sessions = list(self.sessions)
+        for s, e, n in sessions:
+            if s - 300 <= t < s:
+                f = (t - (s - 300)) / 300
+            elif s <= t < e:
+                f = 1.0
+            elif e <= t < e + 180:
+                f = 1 - (t - e) / 180
+            else:
+                f = 0.0
+            v += SHOW_UP * n * f
+        return round(v)
+
+
+def stack_series(ns: str, t: float, conns: float, started: float) -> list[tuple[str, str, dict, float]]:
+    """(name, type, labels, value) of everything the exporter serves at t."""
+    up = max(0.0, t - started)
+    nodes = ["centrifugo-0", "centrifugo-1", "centrifugo-2"]
+    out = []
+    share = [conns // 3 + (1 if i < conns % 3 else 0) for i in range(3)]
+    for node, c in zip(nodes, share):
+        out.append(("centrifugo_node_num_clients", "gauge", {"namespace": ns, "pod": node}, c))
+        out.append(("centrifugo_transport_connect_count", "counter",
+                    {"namespace": ns, "pod": node, "transport": "websocket"}, 1000 + 2.0 * up))
+        out.append(("centrifugo_client_num_reply_errors", "counter",
+                    {"namespace": ns, "pod": node, "method": "connect", "code": "109"}, 3 + 0.01 * up))
+        out.append(("centrifugo_client_connection_limit_reached_total", "counter", {"namespace": ns, "pod": node},
+                    0.005 * up))
+    redis = {"namespace": ns, "instance": "10.0.3.7:9121"}
+    out += [("redis_memory_used_bytes", "gauge", redis, 400e6), ("redis_memory_max_bytes", "gauge", redis, 1024e6),
+            ("redis_connected_clients", "gauge", redis, 12),
+            ("redis_commands_total", "counter", {**redis, "cmd": "publish"}, 5e5 + 40 * up),
+            ("redis_commands_duration_seconds_total", "counter", {**redis, "cmd": "publish"}, 20 + 0.002 * up)]
+    for node in ("lk-a", "lk-b"):
+        lk = {"namespace": ns, "node_id": node, "node_type": "SERVER"}
+        out += [("livekit_room_total", "gauge", lk, 4), ("livekit_participant_total", "gauge", lk, 60)]
+    return out
+
+
+class Exporter:
+    def __init__(self, ns: str, recording: Recording):
+        self.ns = ns
+        self.recording = recording
+        self.started = time.time()
+        exporter = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = exporter.render(time.time()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def render(self, t: float) -> str:
+        lines, typed = [], set()
+        for name, mtype, labels, value in stack_series(self.ns, t, self.recording.connections(t), self.started):
+            if name not in typed:
+                lines.append(f"# TYPE {name} {mtype}")
+                typed.add(name)
+            lines.append(f"{name}{fmt_labels(labels)} {value}")
+        return "\n".join(lines) + "\n"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def fmt_labels(labels: dict) -> str:
+    return "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+def backfill(promtool: str, data_dir: Path, work: Path, ns: str, recording: Recording, exporter: Exporter,
+             t_from: float, t_to: float, step: int = 15) -> int:
+    """Writes the recording's [t_from, t_to) as OpenMetrics (the labels the live
+    scrape will give the same series) and turns it into TSDB blocks."""
+    target = {"job": "gateway", "instance": f"127.0.0.1:{exporter.port}"}
+    by_series: dict[tuple[str, str], list[str]] = {}
+    types = {}
+    t = t_from
+    n = 0
+    while t < t_to:
+        for name, mtype, labels, value in stack_series(ns, t, recording.connections(t), t_from):
+            if mtype == "counter":
+                continue  # counters start with the exporter; history of the gauges is enough
+            key = (name, fmt_labels({**labels, **target}))
+            by_series.setdefault(key, []).append(f"{name}{key[1]} {value} {t:.0f}")
+            types[name] = mtype
+            n += 1
+        t += step
+    om = work / "history.om"
+    with om.open("w") as f:
+        for name in sorted(types):
+            f.write(f"# TYPE {name} {types[name]}\n")
+            for key in sorted(k for k in by_series if k[0] == name):
+                f.write("\n".join(by_series[key]) + "\n")
+        f.write("# EOF\n")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(om), str(data_dir)],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise Failure(f"promtool tsdb create-blocks-from openmetrics failed:\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+    om.unlink()
+    return n
+
+
+# ------------------------------------------------------------------ the servers
+
+
+def fast_rules(work: Path) -> Path:
+    source = yaml.safe_load(SOURCE.read_text())
+    source["settings"]["lead_time"] = f"{LEAD}s"
+    for alert in source.get("alerts", []) + source.get("signal_alerts", []):
+        alert["for"] = "10s"
+    src = work / "source.yaml"
+    src.write_text(yaml.safe_dump(source, sort_keys=False))
+    out = work / "prebell.rules.yaml"
+    r = subprocess.run([sys.executable, str(GENERATOR), "--source", str(src), "--output", str(out)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Failure(f"generate_rules.py with lead_time {LEAD}s: {r.stderr}")
+    return out
+
+
+class Server:
+    """A process on a free loopback port with its log in the work dir."""
+
+    def __init__(self, name: str, argv_for_port, work: Path, ready_path: str):
+        self.name = name
+        self.log_path = work / f"{name}.log"
+        for _ in range(3):
+            self.port = e2e.free_port()
+            self.log = open(self.log_path, "w+")
+            self.proc = subprocess.Popen(argv_for_port(self.port), stdout=self.log, stderr=subprocess.STDOUT)
+            self.url = f"http://127.0.0.1:{self.port}"
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    with urllib.request.urlopen(self.url + ready_path, timeout=2) as r:
+                        if r.status == 200:
+                            return
+                except OSError:
+                    time.sleep(0.2)
+            self.stop()
+        raise Failure(f"{name} did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def get(self, p: str, **params):
+        url = self.url + p + ("?" + urllib.parse.urlencode(params) if params else "")
+        with urllib.request.urlopen(url, timeout=15) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+class Webhooks:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received: list[tuple[float, str, dict]] = []
+        hooks = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with hooks.lock:
+                    hooks.received.append((time.time(), self.path.strip("/"), json.loads(body)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def alerts(self, receiver: str, alertname: str, ns: str) -> list[tuple[float, str, dict]]:
+        with self.lock:
+            return [(t, a["status"], a["labels"]) for t, r, p in self.received if r == receiver
+                    for a in p["alerts"] if a["labels"].get("alertname") == alertname
+                    and a["labels"].get("namespace") == ns]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def am_config(port: int) -> str:
+    """The example with webhooks instead of Slack/PagerDuty and short timers."""
+    conf = yaml.safe_load(AM_CONFIG.read_text())
+    conf.get("global", {}).pop("slack_api_url_file", None)
+    for receiver in conf["receivers"]:
+        for key in [k for k in receiver if k.endswith("_configs")]:
+            del receiver[key]
+        receiver["webhook_configs"] = [{"url": f"http://127.0.0.1:{port}/{receiver['name']}", "send_resolved": True}]
+
+    def shorten(route, top=False):
+        for key in ("group_wait", "group_interval"):
+            if key in route or top:
+                route[key] = "1s"
+        for child in route.get("routes", []):
+            shorten(child)
+
+    shorten(conf["route"], top=True)
+    return yaml.safe_dump(conf)
+
+
+# ---------------------------------------------------------------------- the test
+
+
+def main() -> int:
+    args = e2e.common_args(__doc__.splitlines()[0]).parse_args()
+    prebell = e2e.find_prebell(args.prebell)
+    work = e2e.workdir_for(args, "alerting")
+    binaries = {b: shutil.which(b) for b in ("prometheus", "promtool")}
+    binaries["alertmanager"] = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    missing = [b for b, p in binaries.items() if not p]
+    if missing:
+        print(f"FAIL: {', '.join(missing)} not installed (scripts/install-deps.sh --servers)")
+        return 1
+    cp = e2e.ControlPlane.shared(args.controlplane)
+    api = cp.api
+    checks = Checks()
+    ns = f"e2e-alerts-{e2e.suffix()}"
+    hooks, exporter, am, prom, controller = Webhooks(), None, None, None, None
+    try:
+        cp.apply_crds()
+        api.ensure_namespace(ns)
+        recording = Recording()
+        setup = e2e.utcnow().replace(microsecond=0)
+        # Two completed classes of cs101 (the latest ended 20 minutes ago).
+        past = [("yesterday", setup - dt.timedelta(days=1, minutes=30), 30),
+                ("earlier", setup - dt.timedelta(minutes=40), 20)]
+        for _, start, minutes in past:
+            recording.add(start, minutes, 400)
+        exporter = Exporter(ns, recording)
+        data = work / "prom-data"
+        shutil.rmtree(data, ignore_errors=True)
+        n = backfill(binaries["promtool"], data, work, ns, recording, exporter,
+                     (setup - dt.timedelta(days=2)).timestamp(), setup.timestamp() - 15)
+        log(f"backfilled {n} samples (two days of the recording) into {data}")
+
+        rules = fast_rules(work)
+        (work / "am").mkdir(exist_ok=True)
+        (work / "am" / "alertmanager.yml").write_text(am_config(hooks.port))
+        am = Server("alertmanager", lambda port: [
+            binaries["alertmanager"], f"--config.file={work / 'am' / 'alertmanager.yml'}",
+            f"--storage.path={work / 'am' / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=", "--log.level=info"], work, "/-/ready")
+        ctl_port = e2e.free_port()
+
+        def prom_argv(port):
+            cfg = work / "prometheus.yml"
+            cfg.write_text(yaml.safe_dump({
+                "global": {"scrape_interval": "2s", "evaluation_interval": "2s"},
+                "rule_files": [str(rules)],
+                "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am.port}"]}]}]},
+                "scrape_configs": [
+                    {"job_name": "prebell", "honor_labels": True,
+                     "static_configs": [{"targets": [f"127.0.0.1:{ctl_port}"],
+                                         "labels": {"namespace": "prebell-system"}}]},
+                    {"job_name": "gateway", "honor_labels": True,
+                     "static_configs": [{"targets": [f"127.0.0.1:{exporter.port}"]}]},
+                ]}))
+            return [binaries["prometheus"], f"--config.file={cfg}", f"--storage.tsdb.path={data}",
+                    f"--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s", "--log.level=warn"]
+
+        prom = Server("prometheus", prom_argv, work, "/-/ready")
+        hist = prom.get("/api/v1/query", query=f'count_over_time(centrifugo_node_num_clients{{namespace="{ns}"}}[1d] offset 1m)')
+        checks.check("Prometheus serves the backfilled history", bool(hist["data"]["result"]), json.dumps(hist)[:300])
+
+        api.create(e2e.deployment(ns, "centrifugo", 1))
+        policy = e2e.scaling_policy(ns, "live", [e2e.target("centrifugo", "Deployment", "centrifugo", cpr=100,
+                                                            warmup="30s", min_replicas=3, max_replicas=3)],
+                                    query=f'sum(centrifugo_node_num_clients{{namespace="{ns}"}})')
+        api.create(policy)
+        # The past classes are in the Timetable from the start (they are history).
+        sessions = [e2e.session(name, start, ZONE, f"{minutes}m", 400, course="cs101") for name, start, minutes in past]
+        api.create(e2e.timetable(ns, "term", ZONE, sessions + [
+            e2e.session("next-week", setup + dt.timedelta(days=7), ZONE, "1h", 400, course="cs101")]))
+
+        controller = e2e.Controller(prebell, work, "controller", cp.kubeconfig, namespaces=[ns], leader_elect=False,
+                                    prometheus_url=prom.url, lead_time=f"{LEAD}s", replan_interval="5s",
+                                    port=ctl_port).start()
+        controller.wait_ready(90)
+
+        history: list[set] = []
+
+        def firing() -> set:
+            out = set()
+            for a in prom.get("/api/v1/alerts")["data"]["alerts"]:
+                lab = a["labels"]
+                if lab.get("alertname") == ALERT and lab.get("namespace") == ns and a["state"] == "firing":
+                    out.add((lab.get("severity"), lab.get("audience")))
+            history.append(out)
+            return out
+
+        W, C, X = ("warning", None), ("critical", None), ("critical", "exam-room")
+
+        # ---- 1. warning only
+        e2e.wait_for(f"{ALERT} firing as a warning in Prometheus", lambda: W in firing(), 120, interval=1)
+        e2e.wait_for("the warning in chat", lambda: hooks.alerts("chat", ALERT, ns), 60, interval=1)
+        checks.check("phase 1: the warning reached chat, nothing reached the pager",
+                     not hooks.alerts("pager", ALERT, ns) and C not in firing(), str(hooks.alerts("pager", ALERT, ns)))
+
+        # ---- 2. a class and an exam come near
+        t1 = e2e.utcnow().replace(microsecond=0)
+        class_start = t1 + dt.timedelta(seconds=LEAD + 60)
+        exam_start = class_start + dt.timedelta(seconds=60)
+        recording.add(class_start, 10, 400)
+        recording.add(exam_start, 30, 100)
+        later = [e2e.session("lecture", class_start, ZONE, "10m", 400, course="cs101"),
+                 e2e.session("midterm", exam_start, ZONE, "30m", 100, kind="Exam", course="math201"),
+                 e2e.session("tomorrow", t1 + dt.timedelta(hours=2), ZONE, "1h", 400, course="cs101"),
+                 e2e.session("final", t1 + dt.timedelta(hours=3), ZONE, "2h", 100, kind="Exam", course="math201")]
+        tt = api.get(path("Timetable", ns, "term"))
+        tt["spec"]["sessions"] = sessions + later
+        api.call("PUT", path("Timetable", ns, "term"), tt)
+        log(f"class at +{LEAD + 60} s ({e2e.rfc3339(class_start)}), exam at +{LEAD + 120} s")
+
+        e2e.wait_for("the critical copy firing in Prometheus", lambda: C in firing(), LEAD + 120, interval=1)
+        t_crit = e2e.utcnow()
+        early = (class_start - t_crit).total_seconds()
+        checks.check(f"the critical copy starts when the class is within the lead time ({early:.0f} s before it)",
+                     early <= LEAD + 5, f"critical {early:.0f} s before the class, lead {LEAD} s")
+        pager = e2e.wait_for("the critical copy at the pager", lambda: [a for a in hooks.alerts("pager", ALERT, ns)
+                                                                         if a[1] == "firing"], 60, interval=1)
+        chat = hooks.alerts("chat", ALERT, ns)
+        checks.check("the same alert reached chat as a warning before it reached the pager as critical",
+                     bool(chat) and chat[0][0] < pager[0][0] and chat[0][2].get("severity") == "warning"
+                     and pager[0][2].get("severity") == "critical", f"chat {chat[:1]}, pager {pager[:1]}")
+
+        def warning_inhibited():
+            for a in am.get("/api/v2/alerts"):
+                lab = a["labels"]
+                if lab.get("alertname") == ALERT and lab.get("namespace") == ns and lab.get("severity") == "warning":
+                    return a["status"]["state"] == "suppressed" and bool(a["status"].get("inhibitedBy"))
+            return False
+
+        try:
+            e2e.wait_for("Alertmanager to inhibit the warning", warning_inhibited, 30, interval=1)
+            checks.check("Alertmanager inhibits the warning while the critical copy fires", True)
+        except Failure as exc:
+            checks.fail("Alertmanager inhibits the warning while the critical copy fires", str(exc))
+
+        e2e.wait_for("the exam-room copy firing", lambda: X in firing(), 180, interval=1)
+        try:
+            e2e.wait_for("the exam-room copy in the exam room",
+                         lambda: [a for a in hooks.alerts("exam-room", ALERT, ns) if a[1] == "firing"], 60, interval=1)
+            checks.check("the exam-room copy reached the exam room", True)
+        except Failure as exc:
+            checks.fail("the exam-room copy reached the exam room", str(exc))
+
+        # ---- 4. both windows open: every dashboard query has data
+        def windows_open():
+            r = prom.get("/api/v1/query", query=f'sum(prebell_schedule_window_active{{namespace="{ns}"}})')["data"]["result"]
+            return r and float(r[0]["value"][1]) >= 2
+        e2e.wait_for("the class and the exam windows to be open", lambda: windows_open() and firing() is not None  # records a poll too,
+                     (exam_start - e2e.utcnow()).total_seconds() + 60, interval=1)
+        time.sleep(6)  # a few scrapes and evaluations inside the windows
+        firing()
+        run_dashboard_queries(checks, prom, ns)
+
+        # ---- 3. never lost
+        first_w = next((i for i, f in enumerate(history) if W in f), None)
+        first_c = next((i for i, f in enumerate(history) if C in f), None)
+        lost_w = [i for i, f in enumerate(history) if first_w is not None and i >= first_w and W not in f]
+        lost_c = [i for i, f in enumerate(history) if first_c is not None and i >= first_c and C not in f]
+        checks.check(f"the warning fired in every one of {len(history) - (first_w or 0)} polls since it started",
+                     first_w is not None and not lost_w, f"missing in polls {lost_w[:10]}")
+        checks.check("the critical copy fired in every poll since it started", first_c is not None and not lost_c,
+                     f"missing in polls {lost_c[:10]}")
+        resolved = [(r, a) for r in ("chat", "pager", "exam-room") for a in hooks.alerts(r, ALERT, ns)
+                    if a[1] == "resolved"]
+        checks.check("no `resolved` notification was sent for the alert", not resolved, str(resolved[:3]))
+        wrong = [(r, a[2]) for r, ok in (("chat", lambda l: l.get("severity") == "warning"),
+                                         ("pager", lambda l: l.get("severity") == "critical" and "audience" not in l),
+                                         ("exam-room", lambda l: l.get("audience") == "exam-room"))
+                 for a in hooks.alerts(r, ALERT, ns) if not ok(a[2])]
+        checks.check("each copy reached only its receiver", not wrong, str(wrong[:3]))
+        checks.check("the controller is still running", controller.running())
+    except Failure as exc:
+        checks.fail("the test ran to the end", str(exc))
+    finally:
+        if controller:
+            rc = controller.stop()
+            checks.equal("SIGTERM: the controller exits with status 0", rc, 0)
+        if checks.failed:
+            if controller:
+                print(f"--- controller log (tail) {controller.log_path}\n{controller.tail(60)}")
+            for s in (prom, am):
+                if s:
+                    print(f"--- {s.name} log (tail)\n{s.log_path.read_text()[-2500:]}")
+        for s in (prom, am):
+            if s:
+                s.stop()
+        if exporter:
+            exporter.close()
+        hooks.close()
+        e2e.cleanup_namespace(api, ns)
+    return checks.finish()
+
+
+def run_dashboard_queries(checks: Checks, prom: Server, ns: str) -> None:
+    r = subprocess.run([sys.executable, str(LIST_QUERIES), "--format", "json", "--substitute", f"namespace={ns}",
+                        "--substitute", "policy=live", "--substitute", "job=prebell"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        checks.fail("dashboards/list_queries.py", r.stderr)
+        return
+    rows = json.loads(r.stdout)
+    empty, errors = [], []
+    for q in rows:
+        where = f"{q['file']} {q['where']} {q['id']} \"{q['title']}\" {q['refId']}".rstrip()
+        try:
+            data = prom.get("/api/v1/query", query=q["expr"])
+        except urllib.error.HTTPError as exc:
+            errors.append(f"{where}: HTTP {exc.code}: {exc.read()[:300].decode(errors='replace')}")
+            continue
+        if data.get("status") != "success":
+            errors.append(f"{where}: {data.get('error')}")
+        elif not data["data"]["result"]:
+            empty.append(f"{where}: {' '.join(q['expr'].split())}")
+    checks.check(f"every one of {len(rows)} dashboard queries runs without error", not errors, "\n        ".join(errors))
+    checks.check(f"every one of {len(rows)} dashboard queries returns at least one series", not empty,
+                 "no series:\n        " + "\n        ".join(empty))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
