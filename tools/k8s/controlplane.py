@@ -59,6 +59,14 @@ class Failure(Exception):
     """A start/stop step failed; the message is what the user sees."""
 
 
+class PortTaken(Failure):
+    """A component could not listen: another process took a port between
+    free_ports() choosing it and the component binding it. start retries."""
+
+
+START_ATTEMPTS = 3
+
+
 def info(msg: str) -> None:
     print(f"controlplane: {msg}", file=sys.stderr, flush=True)
 
@@ -284,8 +292,10 @@ def wait_ready(name: str, entry: dict, url: str, timeout: float, ctx: ssl.SSLCon
     while time.monotonic() < deadline:
         reap()
         if not alive(entry):
-            raise Failure(f"{name} died during start (last check of {url}: {last}); "
-                          f"log {entry['log']}:\n{log_tail(Path(entry['log']))}")
+            tail = log_tail(Path(entry["log"]))
+            kind = PortTaken if "address already in use" in tail else Failure
+            raise kind(f"{name} died during start (last check of {url}: {last}); "
+                       f"log {entry['log']}:\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=5, context=ctx) as resp:
                 body = resp.read().decode(errors="replace")
@@ -530,11 +540,30 @@ def cmd_start(args: argparse.Namespace) -> None:
     (directory / "token-auth.csv").write_text(f'{admin_token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n')
     (directory / "token-auth.csv").chmod(0o600)
 
+    t0 = time.monotonic()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            launch(args, directory, binaries, str(kube_bin))
+            break
+        except PortTaken as exc:
+            if attempt == START_ATTEMPTS:
+                raise
+            info(f"a port was taken meanwhile ({str(exc).splitlines()[0]}); retrying with new ports")
+            shutil.rmtree(directory / "etcd", ignore_errors=True)
+    info(f"control plane up in {time.monotonic() - t0:.1f} s; source {directory}/env")
+    print(directory / "env")
+
+
+def launch(args: argparse.Namespace, directory: Path, binaries: dict, kube_bin: str) -> dict:
+    """Starts the components on fresh free ports; on failure stops what it
+    started (logs stay) and raises."""
+    pki = directory / "pki"
+    logs = directory / "logs"
     port_names = ["etcd_client", "etcd_peer", "apiserver", "controller_manager", "scheduler", "kwok"]
     state = {
         "dir": str(directory),
         "pki": str(pki),
-        "bin_dir": str(kube_bin),
+        "bin_dir": kube_bin,
         "bin": binaries,
         "ports": dict(zip(port_names, free_ports(len(port_names)))),
         "procs": {},
@@ -547,7 +576,6 @@ def cmd_start(args: argparse.Namespace) -> None:
     write_kubeconfig(directory / "scheduler.kubeconfig", server, pki, "system:kube-scheduler", "scheduler")
     write_kubeconfig(directory / "kwok.kubeconfig", server, pki, "prebell-kwok", "kwok")
 
-    t0 = time.monotonic()
     try:
         entry = state["procs"]["etcd"] = spawn("etcd", etcd_argv(state), logs)
         save_state(state)
@@ -592,8 +620,7 @@ def cmd_start(args: argparse.Namespace) -> None:
         stop_all(state)
         raise
     save_state(state)
-    info(f"control plane up in {time.monotonic() - t0:.1f} s; source {directory}/env")
-    print(directory / "env")
+    return state
 
 
 def ssl_no_verify() -> ssl.SSLContext:
