@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       AddValidateCommand,
       AddPlanCommand,
       AddBacktestCommand,
+      AddRunCommand,
   };
   for (AddCommandFn add : kCommands) add(app, exit_code);
   try {
