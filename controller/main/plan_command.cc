@@ -53,6 +53,13 @@ nlohmann::json ToJson(const Plan& plan) {
   j["observedConnectionsNow"] =
       plan.observed_now ? nlohmann::json(*plan.observed_now) : nlohmann::json(nullptr);
   j["warnings"] = plan.warnings;
+  j["forecast"] = {
+      {"samples", plan.forecast.samples},
+      {"learnedCourses", plan.forecast.learned_courses},
+      {"spikeMargin", std::round(plan.forecast.spike_margin * 1000) / 1000},
+      {"baselineMargin", std::round(plan.forecast.baseline_margin)},
+      {"lastFit", plan.forecast.last_fit ? nlohmann::json(FormatRfc3339(*plan.forecast.last_fit))
+                                         : nlohmann::json(nullptr)}};
   j["sessions"] = nlohmann::json::array();
   for (const UpcomingSession& s : plan.sessions) {
     j["sessions"].push_back({{"timetable", s.occurrence.timetable},
@@ -98,6 +105,10 @@ void PrintTable(const Plan& plan, const PlanningInputs& inputs) {
   if (plan.observed_now)
     std::printf("; metric now: %s", FormatThousands(*plan.observed_now).c_str());
   std::printf("\n");
+  std::printf("Learned from %lld samples: %d courses, spike margin %.0f%%, baseline margin %s\n",
+              static_cast<long long>(plan.forecast.samples), plan.forecast.learned_courses,
+              plan.forecast.spike_margin * 100,
+              FormatThousands(plan.forecast.baseline_margin).c_str());
   for (const std::string& w : plan.warnings) std::printf("warning: %s\n", w.c_str());
   for (const std::string& n : inputs.notes) std::printf("note: %s\n", n.c_str());
 

@@ -55,7 +55,7 @@ AttendanceModel::AttendanceModel(std::vector<SessionKind> key_kinds, Options opt
 }
 
 void AttendanceModel::Fit(const AttendanceRows& rows, std::span<const double> excess,
-                          std::span<const double> weight) {
+                          std::span<const double> weight, std::span<const uint8_t> plateau) {
   const size_t n = kinds_.size();
   const size_t m = rows.size();
   if (n == 0) return;
@@ -262,6 +262,7 @@ void AttendanceModel::Fit(const AttendanceRows& rows, std::span<const double> ex
   std::vector<double> rel;
   for (size_t r = 0; r < m; ++r) {
     if (!(weight[r] > 0) || !(pred[r] > 0) || !(w_eff[r] > 0)) continue;
+    if (!plateau.empty() && !plateau[r]) continue;
     rel.push_back(res[r] / std::max(pred[r], p_ref));
   }
   if (rel.size() >= 50) {

@@ -77,8 +77,10 @@ class AttendanceModel {
 
   // Fits ratios to `excess` (connections above baseline, one per row) with
   // `weight` per row (0 ignores a row). Warm-starts from the previous fit.
+  // The spike margin is measured on the rows flagged in `plateau` (all rows
+  // if empty): arrivals and departures are the shape's business.
   void Fit(const AttendanceRows& rows, std::span<const double> excess,
-           std::span<const double> weight);
+           std::span<const double> weight, std::span<const uint8_t> plateau = {});
 
   double Ratio(int32_t key) const { return ratio_[static_cast<size_t>(key)]; }
   RatioSource Source(int32_t key) const { return source_[static_cast<size_t>(key)]; }

@@ -159,6 +159,7 @@ bool ForecastModel::MaybeRefit(Instant now, bool force) {
   baseline_.Refresh(now);
   const size_t m = rows_.size();
   std::vector<double> excess(m), weight(m);
+  std::vector<uint8_t> plateau(m);
   const double half_life =
       static_cast<double>(std::max<int64_t>(1, options_.recency_half_life.count()));
   for (size_t r = 0; r < m; ++r) {
@@ -166,8 +167,9 @@ bool ForecastModel::MaybeRefit(Instant now, bool force) {
     const double age = static_cast<double>(std::max<int64_t>(0, (now - row_time_[r]).count()));
     weight[r] = std::exp2(-age / half_life) * row_shape_weight_[r] * row_fill_[r];
     if (weight[r] < 1e-3) weight[r] = 0;  // ten half-lives old: not worth the work
+    plateau[r] = row_shape_weight_[r] >= 1.0f;
   }
-  attendance_.Fit(rows_, excess, weight);
+  attendance_.Fit(rows_, excess, weight, plateau);
   rows_at_last_fit_ = m;
   last_fit_ = now;
   return true;

@@ -51,6 +51,15 @@ struct UpcomingSession {
   RatioSource ratio_source = RatioSource::kPrior;
 };
 
+// What the forecast has learned, for status and for people to judge it.
+struct ForecastSummary {
+  int64_t samples = 0;         // metric samples observed
+  int learned_courses = 0;     // (course, kind) pairs with a learned ratio
+  double spike_margin = 0;     // relative margin the fit measured on spikes
+  double baseline_margin = 0;  // connections added to the baseline
+  std::optional<Instant> last_fit;
+};
+
 struct Plan {
   Instant now{};
   Instant horizon_end{};
@@ -60,6 +69,7 @@ struct Plan {
   // shows, if it is live.
   double expected_now = 0;
   std::optional<double> observed_now;
+  ForecastSummary forecast;
   std::vector<TargetPlan> targets;
   std::vector<UpcomingSession> sessions;  // starting in [now, horizon_end)
   std::vector<std::string> warnings;

@@ -298,6 +298,8 @@ Plan Planner::MakePlan(Instant now, Duration horizon,
   plan.expected_now = model_.Expected(now);
   const std::optional<LiveReading> live = model_.Live(now);
   if (live) plan.observed_now = live->level;
+  plan.forecast = {model_.observed_samples(), model_.learned_courses(), model_.SpikeMargin(),
+                   model_.BaselineMargin(), model_.last_fit()};
 
   if (model_.observed_samples() == 0) {
     plan.warnings.push_back(
