@@ -93,7 +93,11 @@ void BM_UpcomingSessions(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_UpcomingSessions)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_UpcomingSessions)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMicrosecond);
 
 // A matrix answer of one series at `step` from start to end, values like a
 // connections gauge.
@@ -230,8 +234,8 @@ void BM_RealPrometheusLoad(benchmark::State& state) {
   }
   const std::string dir = testing::MakeTempDir("prebell-bench-");
   // Data ending an hour ago, within Prometheus's default retention.
-  const Instant end = std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()) -
-                      hours(1);
+  const Instant end =
+      std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()) - hours(1);
   const Instant aligned = end - Duration(end.time_since_epoch().count() % 15);
   WriteOpenMetrics(dir + "/data.om", aligned);
   const std::string cmd = std::string("'") + PREBELL_PROMTOOL_BIN +
@@ -246,7 +250,7 @@ void BM_RealPrometheusLoad(benchmark::State& state) {
   std::string error;
   auto prometheus = testing::ChildProcess::Start(
       {PREBELL_PROMETHEUS_BIN, "--config.file=" + dir + "/prometheus.yml",
-       "--storage.tsdb.path=" + dir + "/data",
+       "--storage.tsdb.path=" + dir + "/data", "--storage.tsdb.retention.time=60d",
        "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"},
       dir + "/prometheus.log", error);
   for (int i = 0; i < 300 && exporter::testing::HttpGet(port, "/-/ready").status != 200; ++i) {
