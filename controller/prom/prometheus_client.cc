@@ -231,6 +231,9 @@ StatusOr<std::optional<Reading>> PrometheusClient::QueryValue(std::string_view p
                                                               std::optional<Instant> at,
                                                               const ValueExpectation& expect) {
   const std::string context = DescribeQuery(promql);
+  if (expect.max_age && expect.now == Instant{}) {
+    return InvalidArgumentError(context + ": a maximum sample age needs the current time");
+  }
   std::string form = "query=" + FormEncode(promql);
   if (at) form += "&time=" + Seconds(*at);
   Reading reading;

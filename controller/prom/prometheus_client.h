@@ -60,7 +60,7 @@ struct ValueExpectation {
   // `last_over_time(x[1h])` reports old data at the evaluation time; and an
   // evaluation time far from now means Prometheus's clock is off).
   std::optional<Duration> max_age{};
-  Instant now{};
+  Instant now{};  // required with max_age
 };
 
 struct Reading {

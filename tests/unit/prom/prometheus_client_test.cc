@@ -147,6 +147,13 @@ TEST(PrometheusClient, StaleSampleIsRefused) {
   f.http->PushJson(200, kOneSeries);
   e.now = T(1700000000) + std::chrono::minutes(2);
   EXPECT_TRUE(f.client.QueryValue("q", std::nullopt, e).ok());
+
+  // A bound without a clock reading is a programming error, caught before
+  // asking.
+  e.now = Instant{};
+  auto no_now = f.client.QueryValue("q", std::nullopt, e);
+  EXPECT_EQ(no_now.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.http->requests().size(), 2u);
 }
 
 TEST(PrometheusClient, ScalarAnswerIsAValue) {
