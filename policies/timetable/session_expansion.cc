@@ -190,6 +190,24 @@ Status TooManySteps(const Rrule& rule, int64_t estimate, int64_t limit, LocalTim
       "FREQ=MINUTELY or FREQ=SECONDLY with BYxxx filters)");
 }
 
+std::string Weekday(LocalTime t) {
+  static constexpr const char* kNames[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                           "Thursday", "Friday", "Saturday"};
+  return kNames[date::weekday{date::floor<date::days>(t)}.c_encoding()];
+}
+
+// RFC 5545 leaves a rule undefined when DTSTART is not one of its
+// occurrences (libical and python-dateutil drop it, and disagree on whether
+// it counts towards COUNT), so a Timetable must start on its first sitting.
+Status CheckStartIsFirst(LocalTime start, LocalTime first) {
+  if (first == start) return OkStatus();
+  return InvalidArgumentError("start " + FormatLocalDateTime(start) + " (" + Weekday(start) +
+                              ") is not an occurrence of the rule, whose first occurrence is " +
+                              FormatLocalDateTime(first) + " (" + Weekday(first) +
+                              "): set start to the first sitting (RFC 5545 leaves a rule that "
+                              "does not include its start undefined)");
+}
+
 Status ExpandPeriodic(const PeriodicPattern& pattern, const Session& session, const Rrule& rule,
                       const TimeZone& zone, LocalTime lo, LocalTime hi,
                       const LocalExpansionLimits& limits, std::vector<LocalTime>* out) {
@@ -318,7 +336,7 @@ Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const T
           "the first occurrence " + FormatLocalDateTime(start + p.offsets.front()) +
           " is after UNTIL " + UntilText(*rule.until) + ": the rule produces no occurrence");
     }
-    return OkStatus();
+    return CheckStartIsFirst(start, start + p.offsets.front());
   }
   const int64_t limit = limits.max_libical_candidates;
   const int64_t week = EstimateCandidates(rule, start, start + date::days{7});
@@ -345,7 +363,7 @@ Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const T
                                 " is after UNTIL " + UntilText(*rule.until) +
                                 ": the rule produces no occurrence");
   }
-  return OkStatus();
+  return CheckStartIsFirst(start, *first);
 }
 
 }  // namespace prebell

@@ -71,7 +71,9 @@ Status ExpandLocalStarts(const Session& session, const Rrule* rule, const TimeZo
 // The checks `prebell validate` adds to ParseRrule for a session: UNTIL not
 // before the start, a rule that can produce at least one occurrence (no day
 // can match, a BYSETPOS or INTERVAL that never lands, nothing before UNTIL),
-// and a rule cheap enough to expand a week of within `limits`.
+// a start that is the rule's first occurrence (RFC 5545 leaves the set
+// undefined otherwise, and engines differ), and a rule cheap enough to
+// expand a week of within `limits`.
 // `cache` (optional) shares periodic patterns between the sessions of a file.
 Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const TimeZone& zone,
                               const LocalExpansionLimits& limits = {},

@@ -93,9 +93,13 @@ void Faculty(Writer& w, int faculty) {
       w.Session(name, "Class", course, Writer::At(kFirstDay[first], 17, 30), "1h30m",
                 std::string("FREQ=WEEKLY;BYDAY=") + kDays[first] + ";COUNT=10", 30);
     } else if (kind < 97) {  // monthly meetings: an ordinal weekday
-      const char* rule = w.Pick(2) ? "FREQ=MONTHLY;BYDAY=1WE;" : "FREQ=MONTHLY;BYDAY=-1FR;";
-      w.Session(name, "Event", course, Writer::At("2026-10-01", 16), "1h",
-                std::string(rule) + kYearEnd, 60);
+      const bool first_wednesday = w.Pick(2) != 0;
+      w.Session(
+          name, "Event", course, Writer::At(first_wednesday ? "2026-10-07" : "2026-10-30", 16),
+          "1h",
+          std::string(first_wednesday ? "FREQ=MONTHLY;BYDAY=1WE;" : "FREQ=MONTHLY;BYDAY=-1FR;") +
+              kYearEnd,
+          60);
     } else {  // first-term only
       first = w.Pick(5);
       w.Session(name, "Class", course, Writer::At(kFirstDay[first], hour), "50m",

@@ -171,7 +171,7 @@ TEST(SessionExpansionTest, PeriodicPathAgreesWithLibical) {
   const char* days[] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
   const char* freqs[] = {"WEEKLY", "WEEKLY", "WEEKLY", "DAILY", "DAILY", "HOURLY", "MINUTELY"};
   int compared = 0;
-  for (int n = 0; n < 400; ++n) {
+  for (int n = 0; n < 300; ++n) {
     const std::string freq = freqs[rng() % std::size(freqs)];
     std::string rule = "FREQ=" + freq;
     if (rng() % 2) rule += ";INTERVAL=" + std::to_string(1 + rng() % 3);
@@ -199,8 +199,9 @@ TEST(SessionExpansionTest, PeriodicPathAgreesWithLibical) {
     char start[32];
     std::snprintf(start, sizeof start, "2026-%02d-%02dT%02d:%02d:00", month, day,
                   static_cast<int>(rng() % 24), static_cast<int>(rng() % 4) * 15);
-    const std::string lo = freq == "MINUTELY" ? "2026-06-03T00:00:00" : "2026-03-01T00:00:00";
-    const std::string hi = freq == "MINUTELY" ? "2026-06-06T00:00:00" : "2027-06-01T00:00:00";
+    // Both London DST changes (2026-10-25, 2027-03-28) inside the window.
+    const std::string lo = freq == "MINUTELY" ? "2026-06-03T00:00:00" : "2026-09-01T00:00:00";
+    const std::string hi = freq == "MINUTELY" ? "2026-06-06T00:00:00" : "2027-04-30T00:00:00";
     Starts(rule, start, lo, hi, "Europe/London");
     ++compared;
     if (HasFailure()) {
@@ -208,7 +209,7 @@ TEST(SessionExpansionTest, PeriodicPathAgreesWithLibical) {
       break;
     }
   }
-  EXPECT_EQ(compared, 400);
+  EXPECT_EQ(compared, 300);
 }
 
 TEST(SessionExpansionTest, BudgetStopsPathologicalRules) {
@@ -255,7 +256,7 @@ Status Check(const std::string& rule, const std::string& start, const char* zone
 
 TEST(SessionExpansionTest, CheckFindsRulesWithoutOccurrences) {
   EXPECT_TRUE(Check("FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20261216T000000Z", "2026-09-28T09:00:00").ok());
-  EXPECT_TRUE(Check("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "2026-01-01T09:00:00").ok());
+  EXPECT_TRUE(Check("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "2028-02-29T09:00:00").ok());
 
   Status until = Check("FREQ=WEEKLY;UNTIL=20250101T000000Z", "2026-09-28T09:00:00");
   EXPECT_NE(until.message().find("UNTIL 2025-01-01T00:00:00Z is before the session's start "
@@ -278,12 +279,21 @@ TEST(SessionExpansionTest, CheckFindsRulesWithoutOccurrences) {
   // Tuesday and Thursday classes whose UNTIL falls on the Monday of the start.
   Status none = Check("FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20260928T235959Z", "2026-09-28T09:00:00");
   EXPECT_NE(none.message().find("after UNTIL"), std::string::npos) << none.message();
+  // A start the rule does not produce: undefined in RFC 5545, refused.
+  Status sync = Check("FREQ=WEEKLY;BYDAY=TU,TH", "2026-09-28T09:00:00");
+  EXPECT_NE(sync.message().find("start 2026-09-28T09:00:00 (Monday) is not an occurrence of "
+                                "the rule, whose first occurrence is 2026-09-29T09:00:00 "
+                                "(Tuesday)"),
+            std::string::npos)
+      << sync.message();
+  EXPECT_FALSE(Check("FREQ=MONTHLY;BYDAY=-1FR", "2026-10-01T16:00:00").ok());
+  EXPECT_TRUE(Check("FREQ=MONTHLY;BYDAY=-1FR", "2026-10-30T16:00:00").ok());
   Status setpos = Check("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", "2026-01-05T09:00:00");
   EXPECT_EQ(setpos.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(setpos.message().find("BYSETPOS never selects an occurrence"), std::string::npos)
       << setpos.message();
-  EXPECT_TRUE(Check("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=5", "2026-01-05T09:00:00").ok());
-  EXPECT_TRUE(Check("FREQ=YEARLY;BYMONTH=2;BYDAY=MO;BYSETPOS=5", "2026-01-05T09:00:00").ok());
+  EXPECT_TRUE(Check("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=5", "2026-03-30T09:00:00").ok());
+  EXPECT_TRUE(Check("FREQ=YEARLY;BYMONTH=2;BYDAY=MO;BYSETPOS=5", "2044-02-29T09:00:00").ok());
   EXPECT_FALSE(Check("FREQ=YEARLY;BYMONTH=2;BYDAY=MO;BYSETPOS=6", "2026-01-05T09:00:00").ok());
   Status costly = Check("FREQ=SECONDLY;BYMONTH=12", "2026-01-01T09:00:00");
   EXPECT_EQ(costly.code(), StatusCode::kResourceExhausted) << costly.message();

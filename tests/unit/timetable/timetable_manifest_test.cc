@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "policies/timetable/recurrence_expander.h"
+#include "policies/timetable/time_zone.h"
 
 namespace prebell {
 namespace {
@@ -392,6 +393,37 @@ TEST(TimetableManifestTest, LongListsAreCutAtTheCrdLimit) {
             std::string::npos);
   // Only the items up to the limit are read (each a duplicate of the first).
   EXPECT_EQ(m.problems.size(), 2000u);
+}
+
+// The examples a new user applies as they are.
+TEST(TimetableManifestTest, ExamplesParseAndExpand) {
+  struct Example {
+    const char* file;
+    const char* zone;
+    size_t occurrences;  // over everything the file holds
+  };
+  for (const Example& e : {Example{"university-autumn-term.yaml", "Europe/London", 1606},
+                           Example{"school-day.yaml", "America/Chicago", 179}}) {
+    SCOPED_TRACE(e.file);
+    const std::filesystem::path file =
+        std::filesystem::path(PREBELL_SOURCE_DIR) / "examples" / "timetables" / e.file;
+    StatusOr<std::vector<Timetable>> t = ParseTimetableManifest(ReadFile(file), file.string());
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    ASSERT_EQ(t->size(), 1u);
+    const Timetable& tt = (*t)[0];
+    EXPECT_EQ(tt.time_zone, e.zone);
+    EXPECT_EQ(tt.labels.at("prebell.io/stack"), "live");
+    EXPECT_FALSE(tt.namespace_name.empty());
+    StatusOr<std::vector<Occurrence>> occ = ExpandSessions(
+        tt, *ParseRfc3339("2026-01-01T00:00:00Z"), *ParseRfc3339("2028-01-01T00:00:00Z"));
+    ASSERT_TRUE(occ.ok()) << occ.status().message();
+    EXPECT_EQ(occ->size(), e.occurrences);
+    const TimeZone zone = *TimeZone::Find(tt.time_zone);
+    for (const Occurrence& o : *occ) {
+      // No occurrence starts on an excluded local day.
+      EXPECT_FALSE(IsExcluded(tt.exclusions, zone.ToLocal(o.start))) << o.session;
+    }
+  }
 }
 
 TEST(TimetableManifestTest, SharedLondonScenarioParsesAndExpands) {
