@@ -63,9 +63,9 @@ def main() -> int:
         good = e2e.timetable(ns, "good", "UTC", [e2e.session("intro", now - dt.timedelta(minutes=1), "UTC", "30m", 300)],
                              labels=main_sel)
         bad_zone = e2e.timetable(ns, "bad-zone", "Mars/Olympus_Mons",
-                                 [e2e.session("rover", now + dt.timedelta(minutes=5), "UTC", "1h", 100)], labels=main_sel)
+                                 [e2e.session("rover", now + dt.timedelta(days=3), "UTC", "1h", 100)], labels=main_sel)
         bad_rrule = e2e.timetable(ns, "bad-rrule", "UTC",
-                                  [e2e.session("weekly", now + dt.timedelta(minutes=5), "UTC", "1h", 100,
+                                  [e2e.session("weekly", now + dt.timedelta(days=3), "UTC", "1h", 100,
                                                recurrence="FREQ=WEEKLY;BYDAY=XY")], labels=main_sel)
         calendar = e2e.timetable(ns, "calendar", "UTC", [], labels={"role": "import"},
                                  calendars=[{"configMapRef": {"name": "term-ics", "key": "term.ics"}, "kind": "Class",
@@ -153,13 +153,13 @@ def main() -> int:
     except Failure as exc:
         checks.fail("the test ran to the end", str(exc))
     finally:
-        if poller:
-            poller.stop()
         if controller:
             rc = controller.stop()
             checks.equal("SIGTERM: the controller exits with status 0", rc, 0)
             if checks.failed:
                 print(f"--- controller log (tail) {controller.log_path}\n{controller.tail(80)}")
+        if poller:
+            poller.stop()
         e2e.cleanup_namespace(api, ns)
     return checks.finish()
 

@@ -370,13 +370,13 @@ class Noise(threading.Thread):
     def __init__(self, api: e2e.Api):
         super().__init__(daemon=True)
         self.api = api  # connections are per thread
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.hpa_writes = self.sp_writes = 0
         self.last_hpa = self.last_sp = None
         self.i = 0
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.i += 1
             for kind, name, field in (("HorizontalPodAutoscaler", "gw", "annotations"),
                                       ("ScalingPolicy", "p", "labels")):
@@ -399,7 +399,7 @@ class Noise(threading.Thread):
             time.sleep(0.1)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join(10)
 
 
