@@ -316,10 +316,13 @@ void RestTransport::Shutdown() {
 
 StatusOr<HttpResponse> RestTransport::Send(const HttpRequest& request) {
   const std::string what = std::string(HttpMethodName(request.method)) + " " + request.path;
-  for (int attempt = 0;; ++attempt) {
+  bool retried_401 = false;
+  bool retried_transport = false;
+  for (;;) {
     if (impl_->shut_down) return UnavailableError("transport is shut down");
     std::shared_ptr<http_client> client = impl_->PlainClient();
     HttpResponse out;
+    std::string error;
     try {
       auto req = impl_->Build(request);
       if (!req.ok()) return req.status();
@@ -328,18 +331,31 @@ StatusOr<HttpResponse> RestTransport::Send(const HttpRequest& request) {
       out.headers = HeadersOf(resp);
       out.body = resp.extract_utf8string(true).get();
     } catch (const std::exception& e) {
+      error = e.what();
+      if (error.empty()) error = "transport error";
+    } catch (...) {
+      error = "unknown transport error";
+    }
+    if (!error.empty()) {
       impl_->ReplaceClient(client);
       if (impl_->shut_down) return UnavailableError("transport is shut down");
-      std::string m = e.what();
-      if (m.find("timed out") != std::string::npos || m.find("Timed out") != std::string::npos) {
-        return DeadlineExceededError(what + ": " + m);
+      if (error.find("timed out") != std::string::npos ||
+          error.find("Timed out") != std::string::npos) {
+        return DeadlineExceededError(what + ": " + error);
       }
-      return UnavailableError(what + ": " + m);
-    } catch (...) {
-      impl_->ReplaceClient(client);
-      return UnavailableError(what + ": unknown transport error");
+      // A pooled keep-alive connection the server closed (it restarted)
+      // fails on the first write; the request never reached the server, so
+      // it is safe to send it again on a fresh connection, whatever the verb.
+      // A GET is safe to repeat after any transport error.
+      bool unsent = error.find("Failed to write request") != std::string::npos;
+      if (!retried_transport && (unsent || request.method == HttpMethod::kGet)) {
+        retried_transport = true;
+        continue;
+      }
+      return UnavailableError(what + ": " + error);
     }
-    if (out.status == 401 && attempt == 0 && impl_->tokens && impl_->tokens->Rotates()) {
+    if (out.status == 401 && !retried_401 && impl_->tokens && impl_->tokens->Rotates()) {
+      retried_401 = true;
       impl_->tokens->Invalidate();  // the token may have rotated: re-read and retry once
       continue;
     }

@@ -12,7 +12,10 @@
 //   retried once with the fresh token).
 // - Plain requests share one http_client with the request timeout; after a
 //   transport error that client is replaced (cpprestsdk can leave a client
-//   unusable after "Failed to read HTTP status line"). Each watch gets its own
+//   unusable after "Failed to read HTTP status line", and keeps keep-alive
+//   connections the server has closed). The request is then sent once more
+//   on the fresh client if that cannot do harm: a GET, or any request that
+//   failed while being written (the server never got it). Each watch gets its own
 //   http_client whose timeout (reset on every chunk) is the watch's idle
 //   timeout, and its own cancellation token; the body is read with read_line
 //   in a chain of continuations that never blocks.

@@ -73,6 +73,11 @@ void Informer::Dispatch(WatcherStep& step) {
       }
     }
   }
+  // Bookmarks move the version without changing an object.
+  if (store_->synced() && !watcher_.resource_version().empty() &&
+      watcher_.resource_version() != store_->resource_version()) {
+    store_->SetResourceVersion(watcher_.resource_version());
+  }
   std::lock_guard<std::mutex> lock(mu_);
   counters_ = watcher_.counters();
   cv_.notify_all();  // WaitForSync

@@ -39,7 +39,8 @@ class ObjectStore {
   size_t size() const;
   // The first full list has been applied.
   bool synced() const;
-  // The resourceVersion the cache reflects (the last event or list seen).
+  // The resourceVersion the cache reflects (the last event, bookmark or list
+  // seen).
   std::string resource_version() const;
 
   // Writers (the informer). Objects without metadata.name are ignored.
