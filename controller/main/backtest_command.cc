@@ -49,7 +49,7 @@ int Fail(const Status& s) {
 
 std::string Row(const char* name, const Score& s) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%-17s %12.3f %16lld %14lld %12s %10.3f", name,
+  std::snprintf(buf, sizeof buf, "%-17s %12.4f %18lld %14lld %12s %11.3f", name,
                 s.shortfall_percent, static_cast<long long>(s.minutes_short_foretold),
                 static_cast<long long>(s.minutes_short), FormatThousands(s.worst_gap).c_str(),
                 s.cost_vs_oracle);
@@ -193,7 +193,7 @@ int RunBacktestCommand(const BacktestArgs& a) {
       FormatDuration(*step).c_str(), FormatDuration(target.warmup).c_str(),
       FormatThousands(target.per_replica).c_str(), target.min_replicas, target.max_replicas,
       unforetold.size());
-  std::printf("%-17s %12s %16s %14s %12s %10s\n", "planner", "shortfall %", "min short foretold",
+  std::printf("%-17s %12s %18s %14s %12s %11s\n", "planner", "shortfall %", "min short foretold",
               "min short all", "worst gap", "cost/oracle");
   std::printf("%s\n%s\n%s\n%s\n", Row("oracle", so).c_str(), Row("prebell", sp).c_str(),
               Row("HPA", sh).c_str(), Row("KEDA cron + HPA", sk).c_str());

@@ -88,7 +88,12 @@ void AttendanceModel::Fit(const AttendanceRows& rows, std::span<const double> ex
     lambda[j] = count[j] > 0 ? options_.prior_strength * sum_a2[j] / count[j] : 1.0;
   }
 
-  std::vector<double> w_eff(weight.begin(), weight.end());
+  // Rows keep the robustness weight the last fit gave them (rows are only
+  // ever appended), so a re-fit starts near its answer and needs one pass.
+  const bool warm = !robust_.empty();
+  robust_.resize(m, 1.0f);
+  std::vector<double> w_eff(m);
+  for (size_t r = 0; r < m; ++r) w_eff[r] = weight[r] * robust_[r];
   std::vector<double> k = fitted_;
   std::vector<char> fixed(n, 0);
   for (size_t j = 0; j < n; ++j) {
@@ -194,7 +199,8 @@ void AttendanceModel::Fit(const AttendanceRows& rows, std::span<const double> ex
     if (fixed[j]) k[j] = target[j];
   }
   std::vector<double> pred, res;
-  for (int pass = 0; pass <= options_.robust_passes; ++pass) {
+  const int first_pass = warm ? options_.robust_passes - 1 : 0;
+  for (int pass = first_pass; pass <= options_.robust_passes; ++pass) {
     // Non-negativity by an active set: pin negative ratios to 0 and re-solve.
     for (int round = 0; round < 4; ++round) {
       solve();
@@ -231,6 +237,7 @@ void AttendanceModel::Fit(const AttendanceRows& rows, std::span<const double> ex
         const double u = a / c;
         f = u < 1 ? (1 - u * u) * (1 - u * u) : 0.0;
       }
+      robust_[r] = static_cast<float>(f);
       w_eff[r] = weight[r] * f;
     }
     for (size_t j = 0; j < n; ++j) {

@@ -67,7 +67,7 @@ class AttendanceModel {
     // counts as unseen.
     double min_evidence = 5;
     int max_iterations = 150;
-    double tolerance = 1e-6;  // relative residual of the normal equations
+    double tolerance = 1e-5;  // relative residual of the normal equations
     int robust_passes = 2;
   };
 
@@ -98,6 +98,7 @@ class AttendanceModel {
   std::vector<double> ratio_;
   std::vector<RatioSource> source_;
   std::vector<double> evidence_;
+  std::vector<float> robust_;  // per row: the robustness weight of the last fit
   double spike_margin_ = 0.15;
   int learned_keys_ = 0;
 };

@@ -154,7 +154,10 @@ void ForecastModel::CloseRow() {
 bool ForecastModel::MaybeRefit(Instant now, bool force) {
   if (!force) {
     if (last_fit_ && now - *last_fit_ < options_.refit_interval) return false;
-    if (last_fit_ && rows_.size() == rows_at_last_fit_) return false;
+    if (last_fit_ &&
+        static_cast<int64_t>(rows_.size() - rows_at_last_fit_) < options_.refit_min_new_rows) {
+      return false;
+    }
   }
   baseline_.Refresh(now);
   const size_t m = rows_.size();
@@ -220,11 +223,11 @@ std::optional<LiveReading> ForecastModel::Live(Instant now) const {
 }
 
 std::optional<double> ForecastModel::RecentMax(Instant from, Instant to) const {
+  auto it = std::lower_bound(recent_.begin(), recent_.end(), from,
+                             [](const MetricSample& s, Instant t) { return s.time < t; });
   std::optional<double> best;
-  for (const MetricSample& s : recent_) {
-    if (s.time < from || s.time > to) continue;
-    best = std::max(best.value_or(0.0), s.value);
-  }
+  for (; it != recent_.end() && it->time <= to; ++it)
+    best = std::max(best.value_or(0.0), it->value);
   return best;
 }
 

@@ -38,6 +38,9 @@ struct ForecastOptions {
   // Ratios move when sessions end; re-learning a few times a day follows a
   // course that stops showing up within a day, at a fraction of the cost.
   Duration refit_interval = std::chrono::hours(6);
+  // ... and only once this many new learning rows (minutes with a session)
+  // arrived: nights and weekends bring nothing to learn.
+  int64_t refit_min_new_rows = 30;
   // Older observations count half as much after this long.
   Duration recency_half_life = std::chrono::days(14);
   // Quiet (baseline) samples are this far outside every planning window.
