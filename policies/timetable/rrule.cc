@@ -424,7 +424,9 @@ class DayFilter {
                         (rule.frequency == RruleFrequency::kYearly && !months_.empty());
     const int start_year = static_cast<int>(start.year());
     const int start_month = static_cast<int>(static_cast<unsigned>(start.month()));
-    if (rule.frequency == RruleFrequency::kMonthly) {
+    if (rule.interval == 1) {
+      // Every month and year is visited.
+    } else if (rule.frequency == RruleFrequency::kMonthly) {
       reached_.assign(kCycleYears * 12, false);
       for (int64_t k = 0; k < kCycleYears * 12; ++k) {
         reached_[Mod(int64_t{start_year} * 12 + start_month - 1 + k * rule.interval,
