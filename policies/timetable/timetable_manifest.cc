@@ -73,6 +73,21 @@ bool IsLabelKey(std::string_view key) {
   return IsDnsSubdomain(key.substr(0, slash)) && IsLabelName(key.substr(slash + 1), false);
 }
 
+// The CRD's pattern for spec.timeZone: ^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,3}$.
+bool IsIanaShaped(std::string_view s) {
+  auto part_char = [](char c) { return IsAlnum(c) || c == '_' || c == '+' || c == '-'; };
+  if (s.empty() || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'))) return false;
+  int slashes = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '/') {
+      if (++slashes > 3 || i + 1 == s.size() || s[i + 1] == '/') return false;
+    } else if (!part_char(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Reads a list field whose items are mappings; calls `item` for each.
 template <typename Fn>
 void ForEachItem(ManifestObject& parent, std::string_view key, size_t max_items,
@@ -201,7 +216,15 @@ class TimetableReader {
     zone_ = TimeZone::Utc();
     if (std::optional<std::string> tz = spec.String("timeZone", Presence::kRequired, 64)) {
       StatusOr<TimeZone> zone = TimeZone::Find(*tz);
-      if (zone.ok()) {
+      if (!IsIanaShaped(*tz)) {
+        // TimeZone also knows Windows names (for calendars), but the CRD
+        // admits only IANA-shaped names: say which one to write.
+        const std::string iana = IanaNameForWindowsZone(*tz);
+        problems_->Add(spec.MarkOf("timeZone"), spec.PathOf("timeZone"),
+                       Quote(*tz) + " is not an IANA time-zone name" +
+                           (iana.empty() ? std::string(" such as Europe/London")
+                                         : "; it is a Windows name: write " + Quote(iana)));
+      } else if (zone.ok()) {
         zone_ = *zone;
         out->time_zone = zone->name();
       } else {

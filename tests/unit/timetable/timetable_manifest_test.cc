@@ -320,6 +320,36 @@ spec:
   EXPECT_EQ(ProblemAt(tz, "spec.timeZone").line, 5);
 }
 
+TEST(TimetableManifestTest, TimeZoneMustBeAnIanaName) {
+  auto problem = [](const char* zone) {
+    const std::string text = std::string(
+                                 "apiVersion: prebell.io/v1alpha1\nkind: Timetable\n"
+                                 "metadata: {name: a}\nspec:\n  timeZone: '") +
+                             zone + "'\n";
+    TimetableManifest m = ReadTimetableManifest(text, "z.yaml");
+    return m.problems.empty() ? std::string() : m.problems[0].ToString();
+  };
+  EXPECT_EQ(problem("America/Argentina/Buenos_Aires"), "");
+  EXPECT_EQ(problem("Etc/GMT+5"), "");
+  EXPECT_EQ(problem("UTC"), "");
+  // Windows names are for calendars; the CRD admits IANA names only.
+  EXPECT_EQ(problem("GMT Standard Time"),
+            "z.yaml:5: spec.timeZone: 'GMT Standard Time' is not an IANA time-zone name; it is "
+            "a Windows name: write 'Europe/London'");
+  EXPECT_NE(problem("Europe/London ").find("is not an IANA time-zone name such as"),
+            std::string::npos);
+  EXPECT_NE(problem("Europe/Lndon").find("unknown time zone 'Europe/Lndon'"), std::string::npos);
+  // A link in the tz database (US/Central -> America/Chicago) is accepted.
+  TimetableManifest link = ReadTimetableManifest(
+      "apiVersion: prebell.io/v1alpha1\nkind: Timetable\nmetadata: {name: a}\nspec:\n"
+      "  timeZone: US/Central\n",
+      "z.yaml");
+  ASSERT_TRUE(link.ok()) << FormatManifestProblems(link.problems);
+  EXPECT_EQ(
+      TimeZone::Find(link.timetables[0].time_zone)->OffsetAt(*ParseRfc3339("2026-07-01T00:00:00Z")),
+      std::chrono::hours(-5));
+}
+
 TEST(TimetableManifestTest, YamlSyntaxErrorHasALine) {
   TimetableManifest m =
       ReadTimetableManifest("apiVersion: prebell.io/v1alpha1\nkind: [Timetable\n", "bad.yaml");
