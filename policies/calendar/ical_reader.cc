@@ -639,6 +639,9 @@ StatusOr<std::unique_ptr<IcalCalendar::Data>> ReadIcalCalendar(
     return InvalidArgumentError(source + ": contains a NUL byte at offset " + std::to_string(nul) +
                                 " (not an iCalendar text)");
   }
+  // Outlook and Windows tools often start the file with a UTF-8 byte order
+  // mark, which libical would read as part of "BEGIN".
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   const std::string buffer(text);
   icalerror_clear_errno();
   ComponentPtr root(icalparser_parse_string(buffer.c_str()));

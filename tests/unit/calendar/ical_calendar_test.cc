@@ -235,6 +235,19 @@ TEST(IcalCalendarTest, AllDayEventsAreWholeLocalDays) {
                           "exams 2026-05-31T23:00:00Z 2026-06-03T23:00:00Z"));
 }
 
+TEST(IcalCalendarTest, ByteOrderMarkAndLineEndings) {
+  const std::string crlf =
+      "\xEF\xBB\xBF"
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:b\r\n"
+      "DTSTART:20260105T09\r\n 0000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  auto cal = IcalCalendar::Parse(crlf, Options());
+  ASSERT_TRUE(cal.ok()) << cal.status().message();
+  auto got = cal->Expand(T("2026-01-01T00:00:00Z"), T("2026-02-01T00:00:00Z"));
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(FormatRfc3339((*got)[0].start), "2026-01-05T09:00:00Z");  // folded value
+}
+
 // ------------------------------------------------- recurrence set pieces
 
 TEST(IcalCalendarTest, ExdatesInEveryForm) {
