@@ -328,12 +328,14 @@ TEST_F(ApiServerTest, TwoProcessesKillingTheLeaderHandsOverWithinTheLease) {
   EXPECT_FALSE(b.WaitFor("LEADING", seconds(6)));  // a renews: b stays standby
   auto killed_at = std::chrono::steady_clock::now();
   a.Kill(SIGKILL);  // a crash: no release
-  ASSERT_TRUE(b.WaitFor("LEADING proc-b", seconds(30)));
+  ASSERT_TRUE(b.WaitFor("LEADING proc-b", seconds(40)));
   auto handover = std::chrono::steady_clock::now() - killed_at;
-  // b must wait out the 15 s lease (judged from when it last saw a renew,
-  // up to 2 s before the kill), then take it at its next try (<= 4.4 s).
-  EXPECT_GT(handover, seconds(12));
-  EXPECT_LT(handover, seconds(22));
+  // b must wait out the 15 s lease, counted from the last renewal it saw (it
+  // polls every 2-4.4 s, so up to 4.4 s before the kill), and takes the
+  // lease at its first try after that (up to 4.4 s later): 10.6-19.4 s, plus
+  // request latency and scheduling on a loaded test machine.
+  EXPECT_GT(handover, seconds(10));
+  EXPECT_LT(handover, seconds(30));
   std::printf("[ metric ] crash handover: %lld ms\n",
               static_cast<long long>(std::chrono::duration_cast<milliseconds>(handover).count()));
   b.Kill(SIGTERM);  // clean stop: releases

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
+#include "controller/kube/fake_api_server.h"
 #include "tests/unit/runtime/watch_script.h"
 
 namespace prebell::runtime {
@@ -147,6 +149,52 @@ TEST_F(InformerTest, RunsOnItsOwnThreadAndStops) {
   auto start = std::chrono::steady_clock::now();
   informer_->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1500));
+}
+
+// The informer against the in-memory API server: changes made through the
+// client arrive; an expired watch relists and nothing is lost.
+TEST(InformerOnFakeApiServer, FollowsChangesAndSurvivesExpiry) {
+  auto clock = std::make_shared<kube::FakeClock>();
+  auto server = std::make_shared<kube::FakeApiServer>(clock);
+  kube::ClientOptions o;
+  o.clock = clock;
+  o.qps = 0;
+  auto client = std::make_shared<kube::Client>(server, o);
+  auto queue = std::make_shared<WorkQueue>(clock);
+  WatcherOptions wo;
+  wo.type = kube::resources::ConfigMaps();
+  wo.ns = "d";
+  wo.seed = 5;
+  Informer informer(client, wo, clock);
+  informer.AddHandler(EnqueueOwnKey(queue));
+  ASSERT_TRUE(client->Create(kube::resources::ConfigMaps(), "d", Cm("a", "")).ok());
+  (void)informer.RunStep();  // list
+  (void)informer.RunStep();  // watch
+  ASSERT_TRUE(client->Create(kube::resources::ConfigMaps(), "d", Cm("b", "")).ok());
+  (void)informer.RunStep();
+  EXPECT_EQ(informer.store()->size(), 2u);
+  server->ExpireWatches();
+  // While the watch is gone, a is deleted and c created.
+  ASSERT_TRUE(client->Delete(kube::resources::ConfigMaps(), "d", "a").ok());
+  ASSERT_TRUE(client->Create(kube::resources::ConfigMaps(), "d", Cm("c", "")).ok());
+  WatcherStep gone = informer.RunStep();
+  EXPECT_TRUE(kube::IsResourceExpired(gone.error));
+  (void)informer.RunStep();  // relist
+  EXPECT_EQ(informer.store()->Keys(), (std::vector<std::string>{"d/b", "d/c"}));
+  std::set<std::string> keys;
+  while (auto k = queue->GetUntil(clock->Now())) {
+    keys.insert(*k);
+    queue->Done(*k);
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"d/a", "d/b", "d/c"}));
+  (void)informer.RunStep();  // a new watch from the relist's version
+  ASSERT_TRUE(client
+                  ->Patch(kube::resources::ConfigMaps(), "d", "c", kube::PatchType::kMerge,
+                          {{"data", {{"v", "9"}}}})
+                  .ok());
+  (void)informer.RunStep();
+  EXPECT_EQ((*informer.store()->Get("d/c"))["data"]["v"], "9");
+  EXPECT_EQ(informer.counters().relists_after_gone, 1u);
 }
 
 }  // namespace
