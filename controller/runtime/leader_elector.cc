@@ -246,7 +246,15 @@ bool LeaderElector::TryAcquireOrRenewOnce() {
 }
 
 bool LeaderElector::TryAcquireOrRenew() {
-  bool held = TryAcquireOrRenewOnce();
+  bool held = false;
+  try {
+    held = TryAcquireOrRenewOnce();
+  } catch (const std::exception& e) {
+    // Only a malformed Lease from the server (a spec that is not an object)
+    // can make the JSON accessors throw; treat it as a failed attempt.
+    spdlog::warn("leader election: unusable lease {}/{}: {}", config_.lease_namespace,
+                 config_.lease_name, e.what());
+  }
   NotifyNewLeader();
   return held;
 }
