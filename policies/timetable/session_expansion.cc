@@ -16,6 +16,8 @@ constexpr int64_t kDay = 86400;
 constexpr int64_t kWeek = 7 * kDay;
 // libical candidates two periods of a periodic rule may take to derive.
 constexpr int64_t kMaxPatternCandidates = 50'000;
+// libical candidates validation looks ahead for a rule's first occurrence.
+constexpr int64_t kMaxProbeCandidates = 10'000;
 
 int64_t UnitSeconds(RruleFrequency f) {
   switch (f) {
@@ -294,7 +296,8 @@ Status ExpandLocalStarts(const Session& session, const Rrule* rule, const TimeZo
 }
 
 Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const TimeZone& zone,
-                              const LocalExpansionLimits& limits, PeriodicPatternCache* cache) {
+                              const LocalExpansionLimits& limits, PeriodicPatternCache* cache,
+                              int64_t* probe_budget) {
   const LocalTime start = session.start;
   if (rule.until) {
     const RruleUntil& u = *rule.until;
@@ -341,13 +344,16 @@ Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const T
   const int64_t limit = limits.max_libical_candidates;
   const int64_t week = EstimateCandidates(rule, start, start + date::days{7});
   if (week > limit) return TooManySteps(rule, week, limit, start, start + date::days{7});
-  // Probe for the first occurrence, as far ahead as the step limit allows.
+  // Probe for the first occurrence, as far ahead as the probe limits allow.
+  const int64_t probe_limit = std::min<int64_t>(
+      {limit, kMaxProbeCandidates, probe_budget ? *probe_budget : kMaxProbeCandidates});
   const LocalTime rule_end =
       rule.until ? std::min(UntilLocalBound(*rule.until), LatestLocal()) : LatestLocal();
   LocalTime probe_end = rule_end;
-  while (probe_end > start && EstimateCandidates(rule, start, probe_end) > limit) {
+  while (probe_end > start && EstimateCandidates(rule, start, probe_end) > probe_limit) {
     probe_end = start + (probe_end - start) / 2;
   }
+  if (probe_budget != nullptr) *probe_budget -= EstimateCandidates(rule, start, probe_end);
   StatusOr<LibicalRecurrence> it = LibicalRecurrence::Create(rule, start, probe_end);
   if (!it.ok()) return it.status();
   const std::optional<LocalTime> first = it->Next();

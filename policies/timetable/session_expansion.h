@@ -74,9 +74,15 @@ Status ExpandLocalStarts(const Session& session, const Rrule* rule, const TimeZo
 // a start that is the rule's first occurrence (RFC 5545 leaves the set
 // undefined otherwise, and engines differ), and a rule cheap enough to
 // expand a week of within `limits`.
-// `cache` (optional) shares periodic patterns between the sessions of a file.
+// `cache` (optional) shares periodic patterns between the sessions of a
+// file. The search for the first occurrence of a rule that is not periodic
+// looks at most 10,000 libical candidates ahead, and, with `probe_budget`,
+// spends at most that many over all calls (a file of 2,000 such sessions
+// stays quick); where it cannot look far enough it accepts the rule, whose
+// expansion is bounded anyway.
 Status CheckSessionRecurrence(const Session& session, const Rrule& rule, const TimeZone& zone,
                               const LocalExpansionLimits& limits = {},
-                              PeriodicPatternCache* cache = nullptr);
+                              PeriodicPatternCache* cache = nullptr,
+                              int64_t* probe_budget = nullptr);
 
 }  // namespace prebell

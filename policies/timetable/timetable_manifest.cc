@@ -309,7 +309,7 @@ class TimetableReader {
                        rule.status().message());
       } else if (fields_ok) {
         // Only a session that is otherwise sound can be expanded.
-        Status st = CheckSessionRecurrence(s, *rule, zone_, {}, &patterns_);
+        Status st = CheckSessionRecurrence(s, *rule, zone_, {}, &patterns_, &probe_budget_);
         if (!st.ok()) {
           problems_->Add(item.MarkOf("recurrence"), item.PathOf("recurrence"), st.message());
         }
@@ -416,6 +416,8 @@ class TimetableReader {
   ManifestProblems* problems_;
   TimeZone zone_ = TimeZone::Utc();
   PeriodicPatternCache patterns_;
+  // libical candidates the first-occurrence searches of one document may take.
+  int64_t probe_budget_ = 500'000;
 };
 
 // A short description of a document for messages: "kind ConfigMap,

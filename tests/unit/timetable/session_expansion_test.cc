@@ -295,6 +295,21 @@ TEST(SessionExpansionTest, CheckFindsRulesWithoutOccurrences) {
   EXPECT_TRUE(Check("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=5", "2026-03-30T09:00:00").ok());
   EXPECT_TRUE(Check("FREQ=YEARLY;BYMONTH=2;BYDAY=MO;BYSETPOS=5", "2044-02-29T09:00:00").ok());
   EXPECT_FALSE(Check("FREQ=YEARLY;BYMONTH=2;BYDAY=MO;BYSETPOS=6", "2026-01-05T09:00:00").ok());
+  // The first-occurrence search is bounded per file: with nothing left it
+  // cannot tell, and accepts.
+  {
+    StatusOr<Rrule> r = ParseRrule("FREQ=HOURLY;BYMONTH=3");
+    const Session s = MakeSession("2026-01-05T09:00:00", "FREQ=HOURLY;BYMONTH=3");
+    Status found = CheckSessionRecurrence(s, *r, TimeZone::Utc());
+    EXPECT_NE(found.message().find("whose first occurrence is 2026-03-01T00:00:00"),
+              std::string::npos)
+        << found.message();
+    int64_t budget = 0;
+    EXPECT_TRUE(CheckSessionRecurrence(s, *r, TimeZone::Utc(), {}, nullptr, &budget).ok());
+    budget = 100'000;
+    EXPECT_FALSE(CheckSessionRecurrence(s, *r, TimeZone::Utc(), {}, nullptr, &budget).ok());
+    EXPECT_LT(budget, 100'000);
+  }
   Status costly = Check("FREQ=SECONDLY;BYMONTH=12", "2026-01-01T09:00:00");
   EXPECT_EQ(costly.code(), StatusCode::kResourceExhausted) << costly.message();
 }
