@@ -62,6 +62,9 @@ GENERATOR = REPO / "dashboards" / "generate_rules.py"
 LIST_QUERIES = REPO / "dashboards" / "list_queries.py"
 AM_CONFIG = REPO / "examples" / "alertmanager" / "alertmanager.yml"
 ALERT = "GatewayConnectionsNearCapacity"
+SETTINGS = yaml.safe_load(SOURCE.read_text())["settings"]
+GATEWAY = SETTINGS["gateway_target"]  # the target names the rules (and dashboards) expect
+MEDIA = SETTINGS["media_target"]
 LEAD = 90  # seconds: rules' lead_time and the controller's --lead-time
 ZONE = "Europe/London"
 IDLE = 285.0
@@ -375,9 +378,11 @@ def main() -> int:
         checks.check("Prometheus serves the backfilled history", bool(hist["data"]["result"]), json.dumps(hist)[:300])
 
         api.create(e2e.deployment(ns, "centrifugo", 1))
-        policy = e2e.scaling_policy(ns, "live", [e2e.target("centrifugo", "Deployment", "centrifugo", cpr=100,
-                                                            warmup="30s", min_replicas=3, max_replicas=3)],
-                                    query=f'sum(centrifugo_node_num_clients{{namespace="{ns}"}})')
+        api.create(e2e.deployment(ns, "livekit", 1))
+        policy = e2e.scaling_policy(ns, "live", [
+            e2e.target(GATEWAY, "Deployment", "centrifugo", cpr=100, warmup="30s", min_replicas=3, max_replicas=3),
+            e2e.target(MEDIA, "Deployment", "livekit", spr=5, warmup="60s", min_replicas=1, max_replicas=4),
+        ], query=f'sum(centrifugo_node_num_clients{{namespace="{ns}"}})')
         api.create(policy)
         # The past classes are in the Timetable from the start (they are history).
         sessions = [e2e.session(name, start, ZONE, f"{minutes}m", 400, course="cs101") for name, start, minutes in past]
@@ -460,7 +465,8 @@ def main() -> int:
         def windows_open():
             r = prom.get("/api/v1/query", query=f'sum(prebell_schedule_window_active{{namespace="{ns}"}})')["data"]["result"]
             return r and float(r[0]["value"][1]) >= 2
-        e2e.wait_for("the class and the exam windows to be open", lambda: windows_open() and firing() is not None  # records a poll too,
+        e2e.wait_for("the class and the exam windows to be open",
+                     lambda: firing() is not None and windows_open(),  # each try also records a poll
                      (exam_start - e2e.utcnow()).total_seconds() + 60, interval=1)
         time.sleep(6)  # a few scrapes and evaluations inside the windows
         firing()
@@ -486,6 +492,11 @@ def main() -> int:
         checks.check("the controller is still running", controller.running())
     except Failure as exc:
         checks.fail("the test ran to the end", str(exc))
+        if controller and not controller.running():
+            print(f"  the controller exited early (status {controller.proc.returncode}); "
+                  f"its last log lines:\n{controller.tail(5)}")
+        if prom:
+            diagnose(prom, ns)
     finally:
         if controller:
             rc = controller.stop()
@@ -506,6 +517,21 @@ def main() -> int:
     return checks.finish()
 
 
+def diagnose(prom: Server, ns: str) -> None:
+    """What the pieces of the alert's expression look like in Prometheus."""
+    for q in (f'sum by (namespace) (centrifugo_node_num_clients{{namespace="{ns}"}})',
+              f'prebell_planned_capacity_connections{{namespace="{ns}"}}',
+              f'prebell_desired_replicas{{namespace="{ns}"}}',
+              f'prebell:schedule_criticality:level{{namespace="{ns}"}}',
+              f'prebell_schedule_next_start_timestamp_seconds{{namespace="{ns}"}} - time()',
+              'up', f'ALERTS{{namespace="{ns}"}}'):
+        try:
+            res = prom.get("/api/v1/query", query=q)["data"]["result"]
+            print(f"  {q}\n    -> " + "; ".join(f"{r['metric']} = {r['value'][1]}" for r in res)[:1500])
+        except Exception as exc:  # noqa: BLE001 - diagnostics only
+            print(f"  {q}: {exc}")
+
+
 def run_dashboard_queries(checks: Checks, prom: Server, ns: str) -> None:
     r = subprocess.run([sys.executable, str(LIST_QUERIES), "--format", "json", "--substitute", f"namespace={ns}",
                         "--substitute", "policy=live", "--substitute", "job=prebell"],
@@ -514,6 +540,16 @@ def run_dashboard_queries(checks: Checks, prom: Server, ns: str) -> None:
         checks.fail("dashboards/list_queries.py", r.stderr)
         return
     rows = json.loads(r.stdout)
+    alerts = prom.get("/api/v1/query", query='ALERTS{alertstate="firing"}')["data"]["result"]
+    log("firing while the queries run: " + ", ".join(sorted(
+        f"{a['metric'].get('alertname')}/{a['metric'].get('severity')}" + (f"/{a['metric']['audience']}"
+                                                                          if a['metric'].get('audience') else "")
+        for a in alerts)))
+    for q in (f'prebell_next_peak_timestamp_seconds{{namespace="{ns}"}} - time()',
+              f'prebell_next_peak_predicted_connections{{namespace="{ns}"}}',
+              f'prebell_next_peak_planned_capacity_connections{{namespace="{ns}"}}'):
+        res = prom.get("/api/v1/query", query=q)["data"]["result"]
+        log(f"{q} -> " + "; ".join(f"{x['metric'].get('target', '')}={x['value'][1]}" for x in res))
     empty, errors = [], []
     for q in rows:
         where = f"{q['file']} {q['where']} {q['id']} \"{q['title']}\" {q['refId']}".rstrip()
