@@ -317,7 +317,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--prebell", required=True)
     parser.add_argument("--source", required=True)
-    parser.add_argument("--shared-scenarios", default="/work/shared/scenarios")
+    parser.add_argument("--shared-scenarios", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "scenarios"))
     ARGS, rest = parser.parse_known_args()
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 

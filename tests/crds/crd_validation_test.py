@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kube import REPO, Results, apply_crds, ensure_namespace, kubectl, kubectl_json, load_env  # noqa: E402
 
 CRD_NAMES = ["timetables.prebell.io", "scalingpolicies.prebell.io"]
-SCENARIOS = Path(os.environ.get("PREBELL_SCENARIOS_DIR", "/work/shared/scenarios"))
+SCENARIOS = Path(os.environ.get("PREBELL_SCENARIOS_DIR", str(REPO.parent / "shared" / "scenarios")))
 
 TIMETABLE = {
     "apiVersion": "prebell.io/v1alpha1",
