@@ -33,6 +33,12 @@ void InitLibical() {
   std::call_once(once, [] { icalerror_set_errors_are_fatal(0); });
 }
 
+// libical's name for a component kind; unknown kinds have none.
+const char* KindName(icalcomponent_kind kind) {
+  const char* name = icalcomponent_kind_to_string(kind);
+  return name ? name : "X-COMPONENT";
+}
+
 std::string Lower1(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
   return s;
@@ -340,8 +346,7 @@ struct RawEvent {
 
 class EventReader {
  public:
-  EventReader(const CalendarImportOptions& options, ZoneResolver* zones, Problems* problems)
-      : options_(options), zones_(zones), problems_(problems) {}
+  EventReader(ZoneResolver* zones, Problems* problems) : zones_(zones), problems_(problems) {}
 
   RawEvent Read(icalcomponent* vevent, Where where);
 
@@ -358,7 +363,6 @@ class EventReader {
   void ReadExdates(RawEvent* e, icalcomponent* vevent);
   void ReadAttendance(RawEvent* e, icalcomponent* vevent);
 
-  const CalendarImportOptions& options_;
   ZoneResolver* zones_;
   Problems* problems_;
 };
@@ -666,8 +670,7 @@ StatusOr<std::unique_ptr<IcalCalendar::Data>> ReadIcalCalendar(
   }
   if (calendars.empty()) {
     return InvalidArgumentError(source + ": not an iCalendar file (the text has " +
-                                icalcomponent_kind_to_string(icalcomponent_isa(root.get())) +
-                                " but no VCALENDAR)");
+                                KindName(icalcomponent_isa(root.get())) + " but no VCALENDAR)");
   }
 
   Problems problems(source, text);
@@ -676,9 +679,9 @@ StatusOr<std::unique_ptr<IcalCalendar::Data>> ReadIcalCalendar(
   // index does.
   std::map<std::string, size_t> ordinals;
   auto next_where = [&](icalcomponent* c, std::string label) {
-    const std::string name = icalcomponent_kind_to_string(icalcomponent_isa(c));
+    const std::string name = KindName(icalcomponent_isa(c));
     Where w;
-    w.component = icalcomponent_kind_to_string(icalcomponent_isa(c));
+    w.component = KindName(icalcomponent_isa(c));
     w.ordinal = ordinals[name]++;
     w.label = std::move(label);
     return w;
@@ -717,7 +720,7 @@ StatusOr<std::unique_ptr<IcalCalendar::Data>> ReadIcalCalendar(
     }
   }
 
-  EventReader reader(options, &zones, &problems);
+  EventReader reader(&zones, &problems);
   auto data = std::make_unique<IcalCalendar::Data>();
   data->options = options;
   std::map<std::string, size_t> by_uid;  // -> index in data->events

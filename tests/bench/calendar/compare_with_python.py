@@ -13,10 +13,8 @@ Usage: compare_with_python.py --bench build/.../calendar_bench [--ics FILE] [--p
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
-import time
 
 PY_PEER = r"""
 import datetime as dt, json, resource, sys, time
@@ -33,28 +31,19 @@ print(json.dumps({"parse_s": t1 - t0, "expand_s": t2 - t1, "occurrences": n}))
 
 
 def run_measured(cmd):
-    """Runs cmd; returns (stdout, cpu seconds, peak RSS in MiB) of that child alone."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.monotonic() - wall
+    """Runs cmd from a fresh parent; returns (stdout, peak RSS of cmd in MiB)."""
+    probe = ("import json,resource,subprocess,sys;"
+             "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+             "sys.stderr.write(p.stderr);"
+             "print(json.dumps({'rc':p.returncode,'out':p.stdout,"
+             "'rss':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
+    proc = subprocess.run([sys.executable, "-c", probe] + cmd, capture_output=True, text=True)
     if proc.returncode != 0:
+        sys.exit(f"probe failed:\n{proc.stderr}")
+    result = json.loads(proc.stdout)
+    if result["rc"] != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run the
-    # smaller process first, or read each from a fresh parent (see main).
-    return proc.stdout, cpu, wall, after.ru_maxrss / 1024.0
-
-
-def child_rss(cmd):
-    """Peak RSS (MiB) of cmd, measured from a fresh parent process."""
-    probe = ("import resource,subprocess,sys;"
-             "subprocess.run(sys.argv[1:],check=True,stdout=subprocess.DEVNULL);"
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", probe] + cmd, capture_output=True, text=True,
-                         check=True).stdout
-    return int(out.strip()) / 1024.0
+    return result["out"], result["rss"] / 1024.0
 
 
 def main():
@@ -68,18 +57,19 @@ def main():
     bench = [a.bench, "--benchmark_format=json", "--benchmark_min_time=1"]
     if a.ics:
         bench.append(a.ics)
-    out, _, _, _ = run_measured(bench)
+    out, _ = run_measured(bench)
     results = {b["name"]: b for b in json.loads(out)["benchmarks"]}
     ics = a.ics or os.path.join(os.path.dirname(os.path.abspath(a.bench)), "university-2026.ics")
-    cpp_rss = child_rss([a.bench, "--benchmark_filter=BM_ParseAndExpandYear$",
-                         "--benchmark_min_time=0"] + ([a.ics] if a.ics else []))
+    # Peak RSS of one parse + expand of the year (one benchmark iteration).
+    _, cpp_rss = run_measured([a.bench, "--benchmark_filter=BM_ParseAndExpandYear$",
+                               "--benchmark_min_time=0"] + ([a.ics] if a.ics else []))
 
     py_runs = []
     for _ in range(a.python_runs):
-        py_out, _, _, _ = run_measured([a.python, "-c", PY_PEER, ics])
-        py_runs.append(json.loads(py_out))
+        py_out, rss = run_measured([a.python, "-c", PY_PEER, ics])
+        py_runs.append(dict(json.loads(py_out), rss=rss))
     py = min(py_runs, key=lambda r: r["parse_s"] + r["expand_s"])
-    py_rss = child_rss([a.python, "-c", PY_PEER, ics])
+    py_rss = max(r["rss"] for r in py_runs)
 
     def ms(name):
         return results[name]["cpu_time"]  # benchmarks report in ms (Unit(kMillisecond))

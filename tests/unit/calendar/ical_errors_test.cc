@@ -186,6 +186,10 @@ TEST(IcalErrorsTest, BrokenCalendarsNeverCrash) {
   }
   for (const char* weird : {
            "BEGIN:VCALENDAR\nEND:VEVENT\nEND:VCALENDAR\n",
+           // found by ical_fuzzer: an unknown component closed by END:VEVENT
+           "BEGIN:VCALENDAR\nBEGIN:VE0000007182930A4B5C6D7E8F90011223344556\nUID:x\n"
+           "END:VEVENT\nEND:VCALENDAR\n",
+           "BEGIN:VCALENDAR\nBEGIN:X-THING\nEND:X-THING\nBEGIN:VFOO\nEND:VFOO\nEND:VCALENDAR\n",
            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nBEGIN:VEVENT\nUID:a\nEND:VCALENDAR\n",
            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nDTSTART:99991231T235959Z\nRRULE:FREQ=SECONDLY\n"
            "END:VEVENT\nEND:VCALENDAR\n",
