@@ -88,7 +88,9 @@ std::string_view ReplicaWhyName(ReplicaWhy why) {
   return "Floor";
 }
 
-int32_t ReplicasForDemand(double demand, const ScalingTarget& target, std::string* note) {
+namespace {
+
+int32_t NeedFor(double demand, double headroom, const ScalingTarget& target, std::string* note) {
   const int32_t lo = std::max(0, target.min_replicas);
   const int32_t hi = std::max(lo, target.max_replicas);
   if (std::isnan(demand)) {
@@ -102,8 +104,7 @@ int32_t ReplicasForDemand(double demand, const ScalingTarget& target, std::strin
   }
   const double per =
       target.per_replica > 0 && std::isfinite(target.per_replica) ? target.per_replica : 1.0;
-  const double headroom =
-      std::isfinite(target.headroom) && target.headroom >= 0 ? target.headroom : 0.0;
+  if (!std::isfinite(headroom) || headroom < 0) headroom = 0;
   const double raw = demand * (1 + headroom) / per;
   if (!(raw <= static_cast<double>(hi))) {
     if (note && std::ceil(raw - 1e-9) > hi) {
@@ -116,13 +117,17 @@ int32_t ReplicasForDemand(double demand, const ScalingTarget& target, std::strin
   return std::clamp(r, lo, hi);
 }
 
+}  // namespace
+
+int32_t ReplicasForDemand(double demand, const ScalingTarget& target, std::string* note) {
+  return NeedFor(demand, target.headroom, target, note);
+}
+
 int32_t ReplicasForPiece(const DemandPiece& piece, const ScalingTarget& target, std::string* note) {
-  const int32_t need = ReplicasForDemand(piece.demand, target, note);
+  const int32_t need = NeedFor(piece.demand, target.headroom, target, note);
   if (!(piece.upper > 0)) return need;
-  ScalingTarget bare = target;
-  bare.headroom = 0;
   std::string upper_note;
-  const int32_t upper = ReplicasForDemand(piece.upper, bare, &upper_note);
+  const int32_t upper = NeedFor(piece.upper, 0, target, note ? &upper_note : nullptr);
   if (note && note->empty() && upper > need) *note = upper_note;
   return std::max(need, upper);
 }
@@ -139,17 +144,12 @@ CapacityTimeline PlanReplicas(const ScalingTarget& target, const CapacityRequest
   const Duration delay = std::max(Duration{0}, target.scale_down_delay);
 
   // 1. Need per piece, spread over [from - warmup, to + delay).
+  // Contiguous pieces with the same need become one run (named after its
+  // largest demand): far fewer intervals for a plan over a whole term.
   std::vector<Interval> intervals;
   std::string last_note;
-  for (const DemandPiece& p : request.demand) {
-    if (!(p.from < p.to)) continue;
-    std::string note;
-    const int32_t need = ReplicasForPiece(p, target, &note);
-    if (!note.empty() && note != last_note) {
-      out.notes.push_back({p.from, note});
-      last_note = note;
-    }
-    if (need <= lo) continue;
+  auto add_run = [&](const DemandPiece& p, int32_t need) {
+    if (need <= lo) return;
     auto add = [&](Instant a, Instant b, ReplicaWhy why) {
       a = std::max(a, now);
       b = std::min(b, until);
@@ -158,7 +158,30 @@ CapacityTimeline PlanReplicas(const ScalingTarget& target, const CapacityRequest
     add(p.from - warmup, p.from, ReplicaWhy::kWarmupAhead);
     add(p.from, p.to, ReplicaWhy::kDemand);
     add(p.to, p.to + delay, ReplicaWhy::kScaleDownDelay);
+  };
+  std::optional<DemandPiece> run;
+  int32_t run_need = 0;
+  for (const DemandPiece& p : request.demand) {
+    if (!(p.from < p.to)) continue;
+    std::string note;
+    const int32_t need = ReplicasForPiece(p, target, &note);
+    if (!note.empty() && note != last_note) {
+      out.notes.push_back({p.from, note});
+      last_note = note;
+    }
+    if (run && run->to == p.from && run_need == need) {
+      run->to = p.to;
+      if (p.demand > run->demand) {
+        run->demand = p.demand;
+        run->cause = p.cause;
+      }
+      continue;
+    }
+    if (run) add_run(*run, run_need);
+    run = p;
+    run_need = need;
   }
+  if (run) add_run(*run, run_need);
 
   // 2. Upper envelope of the intervals over [now, until).
   struct Event {

@@ -266,14 +266,27 @@ void AttendanceModel::Fit(const AttendanceRows& rows, std::span<const double> ex
     if (weight[r] > 0 && pred[r] > 0) preds.push_back(pred[r]);
   }
   const double p_ref = Quantile(preds, 0.5);
-  std::vector<double> rel;
+  // Weighted by the rows' weights: a row may stand for many minutes.
+  std::vector<std::pair<double, double>> rel;
+  double total = 0;
   for (size_t r = 0; r < m; ++r) {
     if (!(weight[r] > 0) || !(pred[r] > 0) || !(w_eff[r] > 0)) continue;
     if (!plateau.empty() && !plateau[r]) continue;
-    rel.push_back(res[r] / std::max(pred[r], p_ref));
+    rel.emplace_back(res[r] / std::max(pred[r], p_ref), weight[r]);
+    total += weight[r];
   }
-  if (rel.size() >= 50) {
-    spike_margin_ = std::clamp(1.25 * Quantile(rel, 0.99), 0.05, 0.5);
+  if (rel.size() >= 20) {
+    std::sort(rel.begin(), rel.end());
+    double acc = 0;
+    double q99 = rel.back().first;
+    for (const auto& [v, w] : rel) {
+      acc += w;
+      if (acc >= 0.99 * total) {
+        q99 = v;
+        break;
+      }
+    }
+    spike_margin_ = std::clamp(1.25 * q99, 0.05, 0.5);
   }
 }
 

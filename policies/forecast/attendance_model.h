@@ -67,7 +67,7 @@ class AttendanceModel {
     // counts as unseen.
     double min_evidence = 5;
     int max_iterations = 150;
-    double tolerance = 1e-5;  // relative residual of the normal equations
+    double tolerance = 1e-4;  // relative residual of the normal equations
     int robust_passes = 2;
   };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <tuple>
+#include <utility>
 
 namespace prebell {
 namespace {
@@ -38,7 +39,16 @@ ForecastModel::ForecastModel(std::vector<Occurrence> occurrences, TimeZone zone,
       baseline_(zone),
       attendance_(KeyKinds(occurrences_, key_of_), options.attendance) {
   for (SessionKind k : {SessionKind::kClass, SessionKind::kExam, SessionKind::kEvent}) {
-    shapes_[KindIndex(k)] = DefaultShape(k);
+    const SessionShape& s = shapes_[KindIndex(k)] = DefaultShape(k);
+    ShareTable& a = arrived_[KindIndex(k)];
+    a.first = -s.lead().count();
+    for (int64_t d = a.first; d <= std::max(a.first, s.full_from().count()); ++d) {
+      a.values.push_back(s.PlanningArrived(Duration{d}));
+    }
+    ShareTable& l = left_[KindIndex(k)];
+    l.first = std::min(s.full_until().count(), s.lag().count());
+    for (int64_t d = l.first; d <= s.lag().count(); ++d)
+      l.values.push_back(s.PlanningLeft(Duration{d}));
   }
   window_start_.reserve(occurrences_.size());
   window_end_.reserve(occurrences_.size());
@@ -49,6 +59,8 @@ ForecastModel::ForecastModel(std::vector<Occurrence> occurrences, TimeZone zone,
     starts_.push_back(o.start);
     window_start_.push_back(o.start - s.lead());
     window_end_.push_back(std::max(o.end, o.start) + s.lag());
+    full_from_.push_back(o.start + s.full_from());
+    full_until_.push_back(o.end + s.full_until());
     max_lead_ = std::max(max_lead_, o.start - window_start_.back());
     max_span_ = std::max(max_span_, window_end_.back() - o.start);
     busy.emplace_back(window_start_.back() - options_.quiet_margin,
@@ -73,14 +85,23 @@ double ForecastModel::PlanningFraction(size_t occurrence, Instant t) const {
   return Shape(o.kind).PlanningFraction(t, o.start, o.end);
 }
 
-Instant ForecastModel::FullFrom(size_t occurrence) const {
-  const Occurrence& o = occurrences_[occurrence];
-  return o.start + Shape(o.kind).full_from();
+double ForecastModel::PlanningArrived(SessionKind kind, Duration since_start) const {
+  const ShareTable& t = arrived_[KindIndex(kind)];
+  const int64_t i = since_start.count() - t.first;
+  if (i < 0) return shapes_[KindIndex(kind)].PlanningArrived(since_start);
+  if (i >= static_cast<int64_t>(t.values.size())) {
+    return shapes_[KindIndex(kind)].PlanningArrived(since_start);
+  }
+  return t.values[static_cast<size_t>(i)];
 }
 
-Instant ForecastModel::FullUntil(size_t occurrence) const {
-  const Occurrence& o = occurrences_[occurrence];
-  return o.end + Shape(o.kind).full_until();
+double ForecastModel::PlanningLeft(SessionKind kind, Duration since_end) const {
+  const ShareTable& t = left_[KindIndex(kind)];
+  const int64_t i = since_end.count() - t.first;
+  if (i < 0 || i >= static_cast<int64_t>(t.values.size())) {
+    return shapes_[KindIndex(kind)].PlanningLeft(since_end);
+  }
+  return t.values[static_cast<size_t>(i)];
 }
 
 double ForecastModel::Ratio(size_t occurrence) const {
@@ -133,22 +154,51 @@ void ForecastModel::CloseRow() {
   }
   std::erase_if(active_, [&](size_t i) { return window_end_[i] <= mid; });
   bool plateau = true;
-  bool any = false;
+  std::vector<std::pair<size_t, double>>& terms = scratch_terms_;
+  terms.clear();
   for (size_t i : active_) {
     const Occurrence& o = occurrences_[i];
     if (o.expected_attendance <= 0) continue;
     const double f = Shape(o.kind).PresentFraction(mid, o.start, o.end);
     if (f < 1e-3) continue;
     if (f < 0.98) plateau = false;
-    rows_.AddTerm(key_of_[i], f * static_cast<double>(o.expected_attendance));
-    any = true;
+    terms.emplace_back(i, f);
   }
-  if (!any) return;
+  if (terms.empty()) {
+    last_row_mergeable_ = false;
+    return;
+  }
+  const float fill = count >= 2 ? 1.0f : 0.5f;
+  // Consecutive plateau minutes with the same sessions (within one baseline
+  // slot) are one observation weighted by its minutes: a fraction of the rows
+  // for the same least-squares answer.
+  const int64_t slot = mid.time_since_epoch().count() / BaselineModel::kSlotSeconds;
+  if (plateau && last_row_mergeable_ && slot == last_row_slot_ &&
+      mid - last_row_mid_ == options_.row_period && terms.size() == last_row_occs_.size() &&
+      std::equal(terms.begin(), terms.end(), last_row_occs_.begin(),
+                 [](const auto& t, size_t i) { return t.first == i; })) {
+    const float w = row_fill_.back();
+    row_value_.back() = (row_value_.back() * w + value * fill) / (w + fill);
+    row_fill_.back() = w + fill;
+    row_time_.back() = last_row_first_mid_ + (mid - last_row_first_mid_) / 2;
+    last_row_mid_ = mid;
+    return;
+  }
+  for (const auto& [i, f] : terms) {
+    rows_.AddTerm(key_of_[i],
+                  (plateau ? 1.0 : f) * static_cast<double>(occurrences_[i].expected_attendance));
+  }
   rows_.EndRow();
   row_time_.push_back(mid);
   row_value_.push_back(value);
   row_shape_weight_.push_back(plateau ? 1.0f : 0.25f);
-  row_fill_.push_back(count >= 2 ? 1.0f : 0.5f);
+  row_fill_.push_back(fill);
+  last_row_mergeable_ = plateau;
+  last_row_slot_ = slot;
+  last_row_mid_ = mid;
+  last_row_first_mid_ = mid;
+  last_row_occs_.clear();
+  for (const auto& t : terms) last_row_occs_.push_back(t.first);
 }
 
 bool ForecastModel::MaybeRefit(Instant now, bool force) {

@@ -81,6 +81,10 @@ class ForecastModel {
   const SessionShape& Shape(SessionKind kind) const;
   // The session's planning share of its audience at `t` (SessionShape).
   double PlanningFraction(size_t occurrence, Instant t) const;
+  // SessionShape::PlanningArrived / PlanningLeft of a kind, from tables at
+  // one-second resolution (instants are whole seconds, so they are exact).
+  double PlanningArrived(SessionKind kind, Duration since_start) const;
+  double PlanningLeft(SessionKind kind, Duration since_end) const;
 
   double Baseline(Instant t) const { return baseline_.Estimate(t); }
   // Added to the baseline in plans: the noise of quiet periods.
@@ -96,8 +100,8 @@ class ForecastModel {
   Instant WindowStart(size_t occurrence) const { return window_start_[occurrence]; }
   Instant WindowEnd(size_t occurrence) const { return window_end_[occurrence]; }
   // The planning fraction is (nearly) 1 within [FullFrom, FullUntil].
-  Instant FullFrom(size_t occurrence) const;
-  Instant FullUntil(size_t occurrence) const;
+  Instant FullFrom(size_t occurrence) const { return full_from_[occurrence]; }
+  Instant FullUntil(size_t occurrence) const { return full_until_[occurrence]; }
 
   // The newest sample, if any was observed at or before `now` and is at most
   // live_max_age old.
@@ -118,12 +122,19 @@ class ForecastModel {
   std::vector<Occurrence> occurrences_;  // sorted by start
   std::vector<Instant> starts_;
   std::vector<int32_t> key_of_;  // occurrence -> (course, kind) key
-  std::vector<Instant> window_start_, window_end_;
+  std::vector<Instant> window_start_, window_end_, full_from_, full_until_;
   Duration max_lead_{0};                           // over all occurrences: start - window start
   Duration max_span_{0};                           // window end - start
   std::vector<std::pair<Instant, Instant>> busy_;  // merged quiet-excluding intervals
   ForecastOptions options_;
   SessionShape shapes_[3];
+  // Per kind: the planning shares over [-lead, full_from] after the start
+  // and [full_until, lag] after the end, one value per second.
+  struct ShareTable {
+    int64_t first = 0;  // seconds relative to the start (end) of values[0]
+    std::vector<double> values;
+  };
+  ShareTable arrived_[3], left_[3];
   BaselineModel baseline_;
   AttendanceModel attendance_;
 
@@ -132,7 +143,13 @@ class ForecastModel {
   std::vector<Instant> row_time_;
   std::vector<double> row_value_;
   std::vector<float> row_shape_weight_;  // 1 on plateaus, less in transitions
-  std::vector<float> row_fill_;          // share of the row's samples present
+  std::vector<float> row_fill_;          // minutes the row stands for (half if 1 sample)
+  // The last row, while plateau minutes with the same sessions merge into it.
+  bool last_row_mergeable_ = false;
+  int64_t last_row_slot_ = 0;
+  Instant last_row_mid_{}, last_row_first_mid_{};
+  std::vector<size_t> last_row_occs_;
+  std::vector<std::pair<size_t, double>> scratch_terms_;
   size_t rows_at_last_fit_ = 0;
   std::optional<Instant> last_fit_;
 

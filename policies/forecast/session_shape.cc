@@ -20,14 +20,20 @@ double SessionShape::PresentFraction(Instant t, Instant start, Instant end) cons
   return std::clamp(arrived - left, 0.0, 1.0);
 }
 
+double SessionShape::PlanningArrived(Duration since_start) const {
+  return NormalCdf((Seconds(since_start) - Seconds(arrival_center)) /
+                       std::max(1.0, Seconds(arrival_spread)) +
+                   kPlanningShift);
+}
+
+double SessionShape::PlanningLeft(Duration since_end) const {
+  return NormalCdf((Seconds(since_end) - Seconds(departure_center)) /
+                       std::max(1.0, Seconds(departure_spread)) -
+                   kPlanningShift);
+}
+
 double SessionShape::PlanningFraction(Instant t, Instant start, Instant end) const {
-  const double arrived = NormalCdf((Seconds(t - start) - Seconds(arrival_center)) /
-                                       std::max(1.0, Seconds(arrival_spread)) +
-                                   kPlanningShift);
-  const double left = NormalCdf((Seconds(t - end) - Seconds(departure_center)) /
-                                    std::max(1.0, Seconds(departure_spread)) -
-                                kPlanningShift);
-  const double f = std::clamp(arrived - left, 0.0, 1.0);
+  const double f = std::clamp(PlanningArrived(t - start) - PlanningLeft(t - end), 0.0, 1.0);
   return f < kNegligible ? 0.0 : f;
 }
 

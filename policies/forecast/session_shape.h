@@ -33,8 +33,14 @@ struct SessionShape {
 
   // Expected share of the audience online at `t`, in [0, 1].
   double PresentFraction(Instant t, Instant start, Instant end) const;
-  // The share a plan must be ready for at `t`, in [0, 1].
+  // The share a plan must be ready for at `t`, in [0, 1]:
+  // PlanningArrived(t - start) - PlanningLeft(t - end), clamped, and 0 when
+  // negligible.
   double PlanningFraction(Instant t, Instant start, Instant end) const;
+  // Its two halves: the share arrived `since_start` after the start, and the
+  // share left `since_end` after the end (both non-decreasing).
+  double PlanningArrived(Duration since_start) const;
+  double PlanningLeft(Duration since_end) const;
   // The planning fraction is negligible before start - lead and after
   // end + lag; it is (nearly) 1 from start + full_from() to end + full_until().
   Duration lead() const;

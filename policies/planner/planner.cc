@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <queue>
+#include <tuple>
 
 #include "policies/planner/reason_text.h"
 
@@ -52,21 +54,60 @@ Duration Planner::Lookahead(const ScalingTarget& target) const {
   return target.warmup + target.step_period + ramp;
 }
 
-Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant now, Instant from,
-                                           Instant to) const {
+Instant Planner::TrendEnd(const ScalingTarget& target, Instant now) const {
+  return now + target.warmup + 2 * target.step_period;
+}
+
+Instant Planner::HoldEnd(const ScalingTarget& target, Instant now) const {
+  return std::max(now + options_.live_hold, TrendEnd(target, now));
+}
+
+Planner::Demand Planner::ForecastDemand(Instant from, Instant to, std::vector<Instant> cuts) const {
   Demand out;
-  const std::vector<size_t> occs = model_.OccurrencesTouching(from, to);
-  std::vector<Instant> cuts{from, to};
+  // Sessions of one kind with the same start and end arrive and leave
+  // together: they are handled as one group (a large campus has thousands of
+  // sessions but a few hundred distinct slots a week).
+  struct Group {
+    SessionKind kind;
+    Instant start, end, window_start, window_end, full_from, full_until;
+    double spike = 0;
+    int32_t count = 0;
+    size_t driver = 0;  // its largest session, for the reason
+  };
+  std::vector<Group> groups;
+  {
+    std::vector<size_t> occs = model_.OccurrencesTouching(from, to);
+    const auto& all = model_.occurrences();
+    std::sort(occs.begin(), occs.end(), [&](size_t a, size_t b) {
+      return std::tie(all[a].start, all[a].end, all[a].kind) <
+             std::tie(all[b].start, all[b].end, all[b].kind);
+    });
+    for (size_t i : occs) {
+      const Occurrence& o = all[i];
+      const double spike = model_.ExpectedSpike(i);
+      if (!groups.empty() && groups.back().start == o.start && groups.back().end == o.end &&
+          groups.back().kind == o.kind) {
+        Group& g = groups.back();
+        g.spike += spike;
+        ++g.count;
+        if (spike > model_.ExpectedSpike(g.driver)) g.driver = i;
+        continue;
+      }
+      const Instant ws = model_.WindowStart(i);
+      const Instant we = model_.WindowEnd(i);
+      groups.push_back({o.kind, o.start, o.end, ws, we, std::min(model_.FullFrom(i), we),
+                        std::max(model_.FullUntil(i), ws), spike, 1, i});
+    }
+  }
+  std::erase_if(cuts, [&](Instant t) { return !(t > from && t < to); });
+  cuts.push_back(from);
+  cuts.push_back(to);
   auto cut = [&](Instant t) {
     if (t > from && t < to) cuts.push_back(t);
   };
-  const Instant trend_end = now + target.warmup + 2 * target.step_period;
-  const Instant hold_end = now + std::max(options_.live_hold, trend_end - now);
-  cut(now);
-  cut(trend_end);
-  cut(hold_end);
   // Arrivals and departures are sampled finely (a piece asks for the most
-  // any of its instants needs, so pieces must be short where demand moves).
+  // any of its instants needs, so pieces must be short where demand moves);
+  // each distinct (kind, instant) once.
   auto sample = [&](Instant a, Instant b) {
     a = std::max(a, from);
     b = std::min(b, to);
@@ -75,20 +116,37 @@ Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant 
     for (Instant t = a; t < b; t += step) cut(t);
     cut(b);
   };
+  std::vector<std::tuple<int, Instant, Instant, Instant>> to_sample;
+  // Each group is, in turn: arriving (from its window start), present in
+  // full (a running sum, no per-piece work), leaving, gone. Only arriving
+  // and leaving groups are evaluated piece by piece.
+  enum Phase { kArriving = 0, kFull = 1, kLeaving = 2, kGone = 3 };
   struct Edge {
     Instant at;
-    size_t occ;
-    bool open;
+    uint32_t group;
+    Phase phase;
   };
   std::vector<Edge> edges;
-  edges.reserve(occs.size() * 2);
-  for (size_t i : occs) {
-    const Instant ws = model_.WindowStart(i);
-    const Instant we = model_.WindowEnd(i);
-    edges.push_back({ws, i, true});
-    edges.push_back({we, i, false});
-    sample(ws, std::min(model_.FullFrom(i), we));
-    sample(std::max(model_.FullUntil(i), ws), we);
+  edges.reserve(groups.size() * 4);
+  for (uint32_t k = 0; k < groups.size(); ++k) {
+    const Group& g = groups[k];
+    edges.push_back({g.window_start, k, kArriving});
+    if (g.full_from < g.full_until) {
+      edges.push_back({g.full_from, k, kFull});
+      edges.push_back({g.full_until, k, kLeaving});
+    }
+    edges.push_back({g.window_end, k, kGone});
+    const int kind = static_cast<int>(g.kind);
+    to_sample.emplace_back(2 * kind, g.start, g.window_start, g.full_from);
+    to_sample.emplace_back(2 * kind + 1, g.end, g.full_until, g.window_end);
+  }
+  std::sort(to_sample.begin(), to_sample.end());
+  for (size_t k = 0; k < to_sample.size(); ++k) {
+    const auto& [key, at, a, b] = to_sample[k];
+    if (k > 0 && std::get<0>(to_sample[k - 1]) == key && std::get<1>(to_sample[k - 1]) == at) {
+      continue;
+    }
+    sample(a, b);
   }
   // Baseline knots: local slot centres (the baseline is linear between them).
   {
@@ -100,75 +158,123 @@ Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant 
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) {
-    return a.at < b.at || (a.at == b.at && !a.open && b.open);
+    return a.at < b.at || (a.at == b.at && a.phase > b.phase);
   });
 
   const double base_margin = model_.BaselineMargin();
   const double spike_margin = model_.SpikeMargin();
-  const std::optional<LiveReading> live = model_.Live(now);
-  std::vector<size_t> active;
+  std::vector<uint32_t> moving;  // arriving or leaving
+  // Groups present in full: their sum, how many sessions, and (for the
+  // reason) the one whose window began last, from a heap that forgets lazily.
+  double full_sum = 0;
+  int32_t full_count = 0;
+  int32_t full_groups = 0;
+  std::vector<uint8_t> is_full(groups.size(), 0);
+  std::priority_queue<std::pair<Instant, uint32_t>> full_by_start;
   size_t e = 0;
-  double demand_at_now = 0;
-  bool have_now = false;
   out.pieces.reserve(cuts.size());
   out.causes.reserve(cuts.size());
+  double base_b = model_.Baseline(cuts.front());
   for (size_t c = 0; c + 1 < cuts.size(); ++c) {
     const Instant a = cuts[c];
     const Instant b = cuts[c + 1];
     while (e < edges.size() && edges[e].at <= a) {
-      if (edges[e].open) {
-        active.push_back(edges[e].occ);
-      } else {
-        std::erase(active, edges[e].occ);
+      const uint32_t k = edges[e].group;
+      switch (edges[e].phase) {
+        case kArriving:
+          moving.push_back(k);
+          break;
+        case kFull:
+          std::erase(moving, k);
+          is_full[k] = 1;
+          full_by_start.push({groups[k].window_start, k});
+          full_sum += groups[k].spike;
+          full_count += groups[k].count;
+          ++full_groups;
+          break;
+        case kLeaving:
+          is_full[k] = 0;
+          full_sum -= groups[k].spike;
+          full_count -= groups[k].count;
+          --full_groups;
+          moving.push_back(k);
+          break;
+        case kGone:
+          std::erase(moving, k);
+          break;
       }
       ++e;
     }
-    double spikes = 0;
-    int64_t driver = -1;
-    int32_t sessions = 0;
-    for (size_t i : active) {
-      const double f = a >= model_.FullFrom(i) && b <= model_.FullUntil(i)
-                           ? 1.0
-                           : std::max(model_.PlanningFraction(i, a), model_.PlanningFraction(i, b));
-      if (f <= 0) continue;
-      ++sessions;
-      spikes += model_.ExpectedSpike(i) * f;
-      if (driver < 0 || model_.WindowStart(i) > model_.WindowStart(static_cast<size_t>(driver)) ||
-          (model_.WindowStart(i) == model_.WindowStart(static_cast<size_t>(driver)) &&
-           model_.ExpectedSpike(i) > model_.ExpectedSpike(static_cast<size_t>(driver)))) {
-        driver = static_cast<int64_t>(i);
+    if (full_groups == 0) full_sum = 0;  // no drift from adding and subtracting
+    while (!full_by_start.empty() && !is_full[full_by_start.top().second]) full_by_start.pop();
+    double spikes = full_sum;
+    int64_t driver = full_by_start.empty() ? -1 : static_cast<int64_t>(full_by_start.top().second);
+    int32_t sessions = full_count;
+    for (uint32_t k : moving) {
+      // The most the group can need in [a, b]: arrived by b, left by a (both
+      // shares only grow with time).
+      const Group& g = groups[k];
+      const double arrived = b >= g.full_from ? 1.0 : model_.PlanningArrived(g.kind, b - g.start);
+      const double left = a <= g.full_until ? 0.0 : model_.PlanningLeft(g.kind, a - g.end);
+      const double f = std::clamp(arrived - left, 0.0, 1.0);
+      if (f < SessionShape::kNegligible) continue;
+      sessions += g.count;
+      spikes += g.spike * f;
+      if (driver < 0 || g.window_start > groups[static_cast<size_t>(driver)].window_start ||
+          (g.window_start == groups[static_cast<size_t>(driver)].window_start &&
+           g.spike > groups[static_cast<size_t>(driver)].spike)) {
+        driver = k;
       }
     }
-    const double base = std::max(model_.Baseline(a), model_.Baseline(b));
-    double d = base + spikes;
-    double upper = base + base_margin + spikes * (1 + spike_margin);
+    const double base_a = base_b;
+    base_b = model_.Baseline(b);
+    const double base = std::max(base_a, base_b);
     PieceCause cause;
     cause.kind = driver >= 0 ? PieceCause::Kind::kSession : PieceCause::Kind::kBaseline;
-    cause.occurrence = driver;
+    cause.occurrence =
+        driver >= 0 ? static_cast<int64_t>(groups[static_cast<size_t>(driver)].driver) : -1;
     cause.sessions = sessions;
-    if (a <= now && now < b) {
-      demand_at_now = d;
-      have_now = true;
-    }
-    if (live && a >= now && a < hold_end) {
-      if (!have_now) demand_at_now = d;
-      have_now = true;
-      // Above the forecast now: plan on what is there (and where it is
-      // heading over the warm-up), at once.
-      const double excess = std::max(0.0, live->level - demand_at_now);
-      const Duration trend_for = std::min(b, trend_end) - now;
+    out.pieces.push_back({a, b, base + spikes, static_cast<int32_t>(out.causes.size()),
+                          base + base_margin + spikes * (1 + spike_margin)});
+    out.causes.push_back(cause);
+  }
+  return out;
+}
+
+Planner::Demand Planner::ConnectionsDemand(const ScalingTarget& target, Instant now, Instant from,
+                                           const Demand& forecast) const {
+  Demand out;
+  const Instant trend_end = TrendEnd(target, now);
+  const Instant hold_end = HoldEnd(target, now);
+  const std::optional<LiveReading> live = model_.Live(now);
+  double demand_at_now = 0;
+  for (const DemandPiece& p : forecast.pieces) {
+    if (p.from <= now && now < p.to) demand_at_now = p.demand;
+  }
+  // Above the forecast now: plan on what is there (and where it is heading
+  // over the warm-up), at once.
+  const double excess = live ? std::max(0.0, live->level - demand_at_now) : 0.0;
+  out.pieces.reserve(forecast.pieces.size() + 16);
+  out.causes.reserve(forecast.pieces.size() + 16);
+  for (const DemandPiece& fp : forecast.pieces) {
+    if (fp.to <= from) continue;
+    DemandPiece p = fp;
+    PieceCause cause = forecast.causes[static_cast<size_t>(fp.cause)];
+    if (live && p.from >= now && p.from < hold_end) {
+      const Duration trend_for = std::min(p.to, trend_end) - now;
       const double trend =
           live->level + std::max(0.0, live->slope) * static_cast<double>(trend_for.count());
-      const double corrected = std::max(d + excess, trend);
-      upper += excess;
-      if (corrected > d) {
-        d = corrected;
+      const double corrected = std::max(p.demand + excess, trend);
+      p.upper += excess;
+      if (corrected > p.demand) {
+        p.demand = corrected;
         cause.kind = PieceCause::Kind::kLive;
         cause.live_level = live->level;
         cause.live_excess = live->level - demand_at_now;
       }
     }
-    out.pieces.push_back({a, b, d, static_cast<int32_t>(out.causes.size()), upper});
+    p.cause = static_cast<int32_t>(out.causes.size());
+    out.pieces.push_back(p);
     out.causes.push_back(cause);
   }
 
@@ -219,18 +325,42 @@ Planner::Demand Planner::SessionsDemand(Instant from, Instant to) const {
   return out;
 }
 
+std::vector<Planner::Demand> Planner::TargetDemands(Instant now, Instant until) const {
+  Instant from = now, to = until;
+  std::vector<Instant> cuts{now};
+  bool any_connections = false;
+  for (const ScalingTarget& t : policy_.targets) {
+    from = std::min(from, now - t.scale_down_delay - t.step_period);
+    to = std::max(to, until + t.warmup);
+    if (t.unit != CapacityUnit::kConnections) continue;
+    any_connections = true;
+    cuts.push_back(TrendEnd(t, now));
+    cuts.push_back(HoldEnd(t, now));
+  }
+  const Demand forecast = any_connections ? ForecastDemand(from, to, cuts) : Demand{};
+  std::vector<Demand> out;
+  out.reserve(policy_.targets.size());
+  for (const ScalingTarget& t : policy_.targets) {
+    const Instant target_from = now - t.scale_down_delay - t.step_period;
+    out.push_back(t.unit == CapacityUnit::kConnections
+                      ? ConnectionsDemand(t, now, target_from, forecast)
+                      : SessionsDemand(target_from, until + t.warmup));
+  }
+  return out;
+}
+
 std::vector<TargetDecision> Planner::Decide(Instant now,
                                             std::span<const std::optional<int32_t>> current) {
   model_.MaybeRefit(now);
   std::vector<TargetDecision> out;
   out.reserve(policy_.targets.size());
+  Duration lookahead{0};
+  for (const ScalingTarget& t : policy_.targets) lookahead = std::max(lookahead, Lookahead(t));
+  const std::vector<Demand> demands = TargetDemands(now, now + lookahead);
   for (size_t ti = 0; ti < policy_.targets.size(); ++ti) {
     const ScalingTarget& target = policy_.targets[ti];
-    const Instant from = now - target.scale_down_delay - target.step_period;
     const Instant until = now + Lookahead(target);
-    const Demand demand = target.unit == CapacityUnit::kConnections
-                              ? ConnectionsDemand(target, now, from, until + target.warmup)
-                              : SessionsDemand(from, until + target.warmup);
+    const Demand& demand = demands[ti];
     CapacityRequest req{demand.pieces, now, until, std::nullopt};
     if (ti < current.size()) req.current = current[ti];
     const CapacityTimeline tl = PlanReplicas(target, req);
@@ -313,13 +443,11 @@ Plan Planner::MakePlan(Instant now, Duration horizon,
     plan.warnings.push_back("baseline not learned yet: no quiet period in the history");
   }
 
+  const std::vector<Demand> demands = TargetDemands(now, plan.horizon_end);
   for (size_t ti = 0; ti < policy_.targets.size(); ++ti) {
     const ScalingTarget& target = policy_.targets[ti];
-    const Instant from = now - target.scale_down_delay - target.step_period;
     const Instant until = plan.horizon_end;
-    const Demand demand = target.unit == CapacityUnit::kConnections
-                              ? ConnectionsDemand(target, now, from, until + target.warmup)
-                              : SessionsDemand(from, until + target.warmup);
+    const Demand& demand = demands[ti];
     CapacityRequest req{demand.pieces, now, until, std::nullopt};
     if (ti < current.size()) req.current = current[ti];
     const CapacityTimeline tl = PlanReplicas(target, req);

@@ -85,9 +85,20 @@ class Planner {
     std::vector<DemandPiece> pieces;
     std::vector<PieceCause> causes;
   };
+  // The forecast over [from, to), shared by every connections target:
+  // pieces (also cut at `cuts`) with the expected demand and its upper bound.
+  Demand ForecastDemand(Instant from, Instant to, std::vector<Instant> cuts) const;
+  // One connections target's demand from `from` on: the forecast with the
+  // live correction, and what was observed during the scale-down delay.
   Demand ConnectionsDemand(const ScalingTarget& target, Instant now, Instant from,
-                           Instant to) const;
+                           const Demand& forecast) const;
   Demand SessionsDemand(Instant from, Instant to) const;
+  // The demand of every target over [now - delay - step, until + warm-up).
+  std::vector<Demand> TargetDemands(Instant now, Instant until) const;
+  // Live correction for a target: the trend over its warm-up and two steps,
+  // held for at least live_hold.
+  Instant TrendEnd(const ScalingTarget& target, Instant now) const;
+  Instant HoldEnd(const ScalingTarget& target, Instant now) const;
   Duration Lookahead(const ScalingTarget& target) const;
   std::string Reason(const ScalingTarget& target, const ReplicaStep& step,
                      const Demand& demand) const;
