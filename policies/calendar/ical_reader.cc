@@ -15,6 +15,7 @@
 #include <set>
 
 #include "policies/calendar/ical_event.h"
+#include "policies/calendar/ical_splitter.h"
 #include "policies/calendar/ical_text_index.h"
 
 namespace prebell {
@@ -646,9 +647,15 @@ StatusOr<std::unique_ptr<IcalCalendar::Data>> ReadIcalCalendar(
   // Outlook and Windows tools often start the file with a UTF-8 byte order
   // mark, which libical would read as part of "BEGIN".
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  const std::string buffer(text);
+  // libical sees the calendar without its events first, then one event at
+  // a time (ical_splitter.h); a text that cannot be cut cleanly is parsed
+  // whole.
+  IcalSplit split = SplitIcalText(text);
+  if (!split.ok) split.rest.assign(text);
   icalerror_clear_errno();
-  ComponentPtr root(icalparser_parse_string(buffer.c_str()));
+  ComponentPtr root(icalparser_parse_string(split.rest.c_str()));
+  split.rest.clear();
+  split.rest.shrink_to_fit();
   const icalerrorenum parse_errno = icalerrno;
   icalerror_clear_errno();
   if (!root) {
@@ -726,13 +733,27 @@ StatusOr<std::unique_ptr<IcalCalendar::Data>> ReadIcalCalendar(
   std::map<std::string, size_t> by_uid;  // -> index in data->events
   std::map<std::string, Where> master_where;
   std::vector<RawEvent> overrides;
-  for (auto& [vevent, where] : vevents) {
+  std::vector<RawEvent> masters;
+  auto read = [&](icalcomponent* vevent, const Where& where) {
     RawEvent e = reader.Read(vevent, where);
-    if (!e.ok) continue;
-    if (e.recurrence_id) {
-      overrides.push_back(std::move(e));
+    if (!e.ok) return;
+    (e.recurrence_id ? overrides : masters).push_back(std::move(e));
+  };
+  for (auto& [vevent, where] : vevents) read(vevent, where);
+  for (size_t i = 0; i < split.events.size(); ++i) {
+    const std::string one(split.events[i]);
+    ComponentPtr vevent(icalparser_parse_string(one.c_str()));
+    Where where;
+    where.component = "VEVENT";
+    where.ordinal = i;
+    where.label = "VEVENT #" + std::to_string(i + 1);
+    if (!vevent || icalcomponent_isa(vevent.get()) != ICAL_VEVENT_COMPONENT) {
+      problems.Add(where, "", "libical could not read this event");
       continue;
     }
+    read(vevent.get(), where);
+  }
+  for (RawEvent& e : masters) {
     if (auto it = master_where.find(e.uid); it != master_where.end()) {
       problems.Add(e.where, "UID",
                    "the VEVENT at line " + std::to_string(problems.LineOf(it->second)) +
