@@ -144,8 +144,9 @@ CapacityTimeline PlanReplicas(const ScalingTarget& target, const CapacityRequest
   const Duration delay = std::max(Duration{0}, target.scale_down_delay);
 
   // 1. Need per piece, spread over [from - warmup, to + delay).
-  // Contiguous pieces with the same need become one run (named after its
-  // largest demand): far fewer intervals for a plan over a whole term.
+  // Contiguous pieces with the same need become one run (named after the
+  // piece that starts it, the change a person wants explained): far fewer
+  // intervals for a plan over a whole term.
   std::vector<Interval> intervals;
   std::string last_note;
   auto add_run = [&](const DemandPiece& p, int32_t need) {
@@ -170,11 +171,7 @@ CapacityTimeline PlanReplicas(const ScalingTarget& target, const CapacityRequest
       last_note = note;
     }
     if (run && run->to == p.from && run_need == need) {
-      run->to = p.to;
-      if (p.demand > run->demand) {
-        run->demand = p.demand;
-        run->cause = p.cause;
-      }
+      run->to = p.to;  // named after the piece that started the run
       continue;
     }
     if (run) add_run(*run, run_need);
