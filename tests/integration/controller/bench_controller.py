@@ -115,21 +115,32 @@ def main() -> int:
 
         controller = e2e.Controller(args.prebell, work, "controller", cp.kubeconfig, lease_name="prebell-bench",
                                     lease_namespace="default", identity="bench")
+        load0 = os.getloadavg()[0]
         controller.start()
         t_exec = controller.started_at
         ready = controller.wait_ready(600)
+
+        progress = []  # (s since exec, policies planned, timetables Ready)
 
         def all_planned():
             sps = api.get(path("ScalingPolicy"))["items"]
             tts = api.get(path("Timetable"))["items"]
             planned = sum(1 for s in sps if (s.get("status") or {}).get("lastPlanTime"))
             valid = sum(1 for t in tts if e2e.condition(t, "Ready"))
+            progress.append((time.monotonic() - t_exec, planned, valid))
             return (planned, valid) if planned == len(sps) and valid == len(tts) else None
 
-        e2e.wait_for("every policy planned and every timetable's status written", all_planned, 1200, interval=1)
+        e2e.wait_for("every policy planned and every timetable's status written", all_planned, 1800, interval=2)
         first_plan = time.monotonic() - t_exec
+        _, cpu_startup = proc_stat(controller.proc.pid)
         log(f"first plan of everything {first_plan:.1f} s after exec (ready after {ready:.1f} s)")
+
+        def when(index, total, fraction):
+            return next((t for t, *c in progress if c[index] >= fraction * total), float("nan"))
+
         time.sleep(20)  # let the start-up writes settle
+        versions = lambda kind: {o["metadata"]["uid"]: o for o in api.get(path(kind))["items"]}  # noqa: E731
+        tt0, sp0 = versions("Timetable"), versions("ScalingPolicy")
 
         def totals():
             by = {}
@@ -146,6 +157,19 @@ def main() -> int:
             time.sleep(5)
         after, minutes = totals(), (time.monotonic() - t_rest) / 60
         _, cpu1 = proc_stat(controller.proc.pid)
+        tt1, sp1 = versions("Timetable"), versions("ScalingPolicy")
+
+        def churn(a, b):
+            changed = [u for u in a if u in b and a[u]["metadata"]["resourceVersion"] != b[u]["metadata"]["resourceVersion"]]
+            fields = {}
+            for u in changed:
+                sa, sb = a[u].get("status") or {}, b[u].get("status") or {}
+                for k in set(sa) | set(sb):
+                    if sa.get(k) != sb.get(k):
+                        fields[k] = fields.get(k, 0) + 1
+            return len(changed), fields
+
+        tt_churn, sp_churn = churn(tt0, tt1), churn(sp0, sp1)
         delta = {k: (after.get(k, 0) - before.get(k, 0)) / minutes for k in after}
         total = sum(delta.values())
         errors = controller.value("prebell_reconcile_total", result="error") or 0
@@ -155,14 +179,20 @@ def main() -> int:
               f"({args.timetables * args.sessions:,} sessions), {args.policies} ScalingPolicies, "
               f"{args.policies} Deployments, {args.policies // 2} HPAs, {args.namespaces} namespaces |")
         print(f"| exec -> /readyz (caches synced) | {ready:.1f} s |")
-        print(f"| exec -> every policy planned, every timetable Ready | {first_plan:.1f} s |")
+        print(f"| exec -> every policy planned, every timetable Ready | {first_plan:.1f} s "
+              f"(CPU {cpu_startup:.0f} s; first policy planned {when(0, args.policies, 1e-9):.0f} s, half "
+              f"{when(0, args.policies, 0.5):.0f} s; half the timetables Ready {when(1, args.timetables, 0.5):.0f} s) |")
         print(f"| RSS at rest (median / max over {args.rest:.0f} s) | {statistics.median(rss):.0f} MiB / {max(rss):.0f} MiB |")
         print(f"| CPU at rest | {(cpu1 - cpu0) / minutes:.1f} s per minute |")
         print(f"| API requests at rest | {total:.1f} per minute |")
         for (verb, resource), v in sorted(delta.items(), key=lambda kv: -kv[1]):
             if v > 0:
                 print(f"| &nbsp;&nbsp;{verb} {resource} | {v:.1f} per minute |")
+        print(f"| objects rewritten during the rest window | {tt_churn[0]} of {len(tt1)} Timetables "
+              f"(status fields changed: {tt_churn[1]}), {sp_churn[0]} of {len(sp1)} ScalingPolicies "
+              f"(status fields changed: {sp_churn[1]}) |")
         print(f"| reconcile errors | {errors:.0f} |")
+        print(f"| machine load (1-min load average at start / end; 2 cores) | {load0:.1f} / {os.getloadavg()[0]:.1f} |")
         return 0
     except Failure as exc:
         print(f"FAIL: {exc}")
