@@ -28,7 +28,7 @@ struct SessionShape {
   Duration departure_center = std::chrono::seconds(0);
   Duration departure_spread = std::chrono::seconds(120);
 
-  static constexpr double kPlanningShift = 1.5;
+  static constexpr double kPlanningShift = 1.0;
   static constexpr double kNegligible = 0.005;
 
   // Expected share of the audience online at `t`, in [0, 1].
