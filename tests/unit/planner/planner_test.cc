@@ -265,6 +265,35 @@ TEST(Planner, NeverOutsideFloorAndCeiling) {
   EXPECT_NE(plan.targets[0].notes.front().find("capped at the ceiling"), std::string::npos);
 }
 
+TEST(Planner, GapsInTheHistoryOnlyMeanLessToLearnFrom) {
+  Fixture f = MakeFixture();
+  // A two-day hole in week two and a sprinkling of unreadable values.
+  std::vector<MetricSample> holed;
+  const Instant hole_from = LocalAt(f.zone, 2026, 3, 10, 0),
+                hole_to = LocalAt(f.zone, 2026, 3, 12, 0);
+  for (size_t i = 0; i < f.samples.size(); ++i) {
+    MetricSample s = f.samples[i];
+    if (s.time >= hole_from && s.time < hole_to) continue;
+    if (i % 97 == 0) s.value = std::nan("");
+    holed.push_back(s);
+  }
+  auto full = Planner::Create(Policy(), f.occs, f.zone);
+  auto gappy = Planner::Create(Policy(), f.occs, f.zone);
+  full->Observe(f.samples);
+  gappy->Observe(SanitizeSamples(holed).samples);
+  const Plan a = full->MakePlan(f.history_end, hours(12));
+  const Plan b = gappy->MakePlan(f.history_end, hours(12));
+  ASSERT_EQ(a.sessions.size(), b.sessions.size());
+  for (size_t i = 0; i < a.sessions.size(); ++i) {
+    EXPECT_EQ(b.sessions[i].ratio_source, RatioSource::kLearned);
+    EXPECT_NEAR(b.sessions[i].ratio, a.sessions[i].ratio, 0.05);
+  }
+  int32_t peak_a = 0, peak_b = 0;
+  for (const PlannedChange& c : a.targets[0].timeline) peak_a = std::max(peak_a, c.replicas);
+  for (const PlannedChange& c : b.targets[0].timeline) peak_b = std::max(peak_b, c.replicas);
+  EXPECT_NEAR(peak_b, peak_a, 1);
+}
+
 TEST(Planner, RejectsAnInvalidPolicy) {
   ScalingPolicy p = Policy();
   p.targets[0].max_replicas = 0;
