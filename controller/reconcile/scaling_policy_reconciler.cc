@@ -68,6 +68,7 @@ struct ScalingPolicyReconciler::PolicyState {
   uint64_t schedule_version = 0;
   std::optional<Planner> planner;
   std::optional<Instant> observed_up_to;  // samples fed to the planner
+  ForecastScorecard scorecard;            // of the samples fed to the planner
   std::string query;
   std::unique_ptr<prom::ConnectionHistory> history;
   std::optional<Instant> last_good_plan;
@@ -314,6 +315,7 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
           prometheus_, policy.connections_query, options_.history);
       state->query = policy.connections_query;
       state->planner.reset();  // its samples came from another query
+      state->scorecard = ForecastScorecard();
     }
     metrics_status = state->history->Sync(now);
   } else {
@@ -329,6 +331,7 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
     if (!planner.ok()) return Invalid(*object, key, planner.status(), now);
     state->planner.emplace(std::move(*planner));
     state->observed_up_to.reset();
+    state->scorecard.Reset();
     state->generation = policy.generation;
     state->schedule_version = schedule_version;
     state->asked.assign(policy.targets.size(), std::nullopt);
@@ -341,9 +344,10 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
                                    [](Instant t, const MetricSample& s) { return t < s.time; });
     }
     if (first_new != samples.end()) {
-      state->planner->Observe(
-          std::span<const MetricSample>(&*first_new, samples.end() - first_new));
+      state->planner->Observe(std::span<const MetricSample>(&*first_new, samples.end() - first_new),
+                              state->scorecard);
       state->observed_up_to = samples.back().time;
+      state->scorecard.Score(samples);
     }
   }
 
@@ -601,6 +605,9 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
     report.next_peak_connections = next_peak;
     report.next_peak_time = next_peak_at;
     report.demand_fallback = demand_mode != DemandMode::kLive;
+    for (const auto& [course, error] : state->scorecard.errors()) {
+      report.forecast_error_ratio[course] = error.ratio;
+    }
     ctx_.metrics->SetPolicy(ns, name, report);
     ctx_.metrics->RetainTargets(ns, name, target_names);
   }

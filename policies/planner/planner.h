@@ -29,6 +29,7 @@
 
 #include "policies/common/status.h"
 #include "policies/forecast/forecast_model.h"
+#include "policies/forecast/forecast_scorecard.h"
 #include "policies/planner/plan.h"
 #include "policies/planner/scaling_policy.h"
 #include "policies/timetable/occurrence.h"
@@ -56,6 +57,11 @@ class Planner {
                                   TimeZone zone, PlannerOptions options = {});
 
   void Observe(std::span<const MetricSample> samples) { model_.Observe(samples); }
+  // The same, taking on the way each session's forecast as it stood at the
+  // session's start, for `scorecard` to score once the session is over.
+  void Observe(std::span<const MetricSample> samples, ForecastScorecard& scorecard) {
+    scorecard.Observe(model_, samples);
+  }
 
   // Replicas to ask for now, per target (policy order). `current` holds the
   // replicas asked for now per target (empty, or one per target; nullopt for
