@@ -285,10 +285,11 @@ def main() -> int:
         r.check("examples found (shared scenarios, examples/)", len(docs) >= 1, f"found {len(docs)}")
     else:
         print(f"note: neither {SCENARIOS} nor examples/ exists: no examples to apply")
-    for source, doc in docs:
+    for i, (source, doc) in enumerate(docs):
         doc = copy.deepcopy(doc)
         doc["metadata"]["namespace"] = ns
-        doc["metadata"]["name"] = f"{doc['metadata']['name']}-{doc['kind'].lower()}"[:63]
+        # Two examples may share a name (each lives in its own namespace).
+        doc["metadata"]["name"] = f"ex{i}-{doc['metadata']['name']}"[:63]
         ok, out = create(doc, ns, dry_run=False)
         r.check(f"example accepted: {source} ({doc['kind']} {doc['metadata']['name']})", ok, out)
 
