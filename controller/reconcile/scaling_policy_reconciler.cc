@@ -26,6 +26,31 @@ struct ResolvedTarget {
   std::string workload_name;
 };
 
+// Our last successful write to an HPA or a workload: the resourceVersion it
+// replaced and the merge patch it applied.
+struct OwnWrite {
+  std::string replaced_version;
+  json patch;
+};
+
+// The informers' copy of an object trails our own writes by a watch event. A
+// reconcile in that gap would see the old value and write the same change a
+// second time, so until the cached copy has moved past the version our write
+// replaced, what we wrote is laid over it.
+runtime::ObjectPtr WithOwnWrite(runtime::ObjectPtr cached, const std::string& id,
+                                std::map<std::string, OwnWrite>& writes) {
+  auto it = writes.find(id);
+  if (cached == nullptr || it == writes.end()) return cached;
+  if (StringAt(*cached, {"metadata", "resourceVersion"}).value_or("") !=
+      it->second.replaced_version) {
+    writes.erase(it);  // the cache has caught up (or someone else wrote since)
+    return cached;
+  }
+  auto overlaid = std::make_shared<json>(*cached);
+  overlaid->merge_patch(it->second.patch);
+  return overlaid;
+}
+
 int64_t JsonInt(const json* v, int64_t fallback) {
   return v != nullptr && v->is_number_integer() ? v->get<int64_t>() : fallback;
 }
@@ -75,6 +100,7 @@ struct ScalingPolicyReconciler::PolicyState {
   std::vector<int32_t> last_good_replicas;
   std::vector<std::optional<int32_t>> asked;  // what we asked for last, per target
   std::optional<Instant> last_status_write;
+  std::map<std::string, OwnWrite> own_writes;  // by "Kind ns/name"
 };
 
 ScalingPolicyReconciler::ScalingPolicyReconciler(ReconcileContext context,
@@ -375,6 +401,17 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
     }
   }
 
+  // The policy's next peak: the first connections target's.
+  std::optional<double> next_peak;
+  std::optional<Instant> next_peak_at;
+  for (size_t i = 0; i < policy.targets.size(); ++i) {
+    if (policy.targets[i].unit == CapacityUnit::kConnections && plan.targets[i].peak_at) {
+      next_peak = plan.targets[i].peak_demand;
+      next_peak_at = plan.targets[i].peak_at;
+      break;
+    }
+  }
+
   // Act on each target.
   bool all_found = true, any_conflict = false, write_failed = false;
   Status write_error;
@@ -389,7 +426,8 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
     ResolvedTarget r;
     const ScaleTargetRef& ref = target.scale_target_ref;
     if (ref.kind == "HorizontalPodAutoscaler") {
-      r.hpa = hpas_->Get(ns + "/" + ref.name);
+      r.hpa = WithOwnWrite(hpas_->Get(ns + "/" + ref.name),
+                           "HorizontalPodAutoscaler " + ns + "/" + ref.name, state->own_writes);
       if (r.hpa) {
         r.workload_kind = StringAt(*r.hpa, {"spec", "scaleTargetRef", "kind"}).value_or("");
         r.workload_name = StringAt(*r.hpa, {"spec", "scaleTargetRef", "name"}).value_or("");
@@ -400,17 +438,22 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
       for (const runtime::ObjectPtr& h : hpas_->ListNamespace(ns)) {
         if (StringAt(*h, {"spec", "scaleTargetRef", "kind"}) == ref.kind &&
             StringAt(*h, {"spec", "scaleTargetRef", "name"}) == ref.name) {
-          r.hpa = h;
+          r.hpa = WithOwnWrite(h,
+                               "HorizontalPodAutoscaler " + ns + "/" +
+                                   StringAt(*h, {"metadata", "name"}).value_or(""),
+                               state->own_writes);
           break;
         }
       }
     }
     if (r.workload_kind == "Deployment") {
       r.workload_type = &kube::resources::Deployments();
-      r.workload = deployments_->Get(ns + "/" + r.workload_name);
+      r.workload = WithOwnWrite(deployments_->Get(ns + "/" + r.workload_name),
+                                "Deployment " + ns + "/" + r.workload_name, state->own_writes);
     } else if (r.workload_kind == "StatefulSet") {
       r.workload_type = &kube::resources::StatefulSets();
-      r.workload = stateful_sets_->Get(ns + "/" + r.workload_name);
+      r.workload = WithOwnWrite(stateful_sets_->Get(ns + "/" + r.workload_name),
+                                "StatefulSet " + ns + "/" + r.workload_name, state->own_writes);
     }
     ObservedTarget& o = r.observed;
     o.workload_exists = r.workload != nullptr;
@@ -445,7 +488,9 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
     }
     if (action.write != ScaleWrite::kNone && ctx_.may_write()) {
       StatusOr<json> written = InternalError("no write");
-      std::string object_text;
+      std::string object_id, object_text;
+      json patch;
+      const json* replaced = nullptr;
       if (action.write == ScaleWrite::kPatchHpaMinReplicas) {
         const std::string hpa_name = StringAt(*r.hpa, {"metadata", "name"}).value_or("");
         json annotations = json::object();
@@ -454,17 +499,26 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
           annotations[std::string(kOriginalMinReplicasAnnotation)] =
               std::to_string(*action.record_original_min);
         }
-        json patch = {{"spec", {{"minReplicas", action.replicas}}}};
+        patch = {{"spec", {{"minReplicas", action.replicas}}}};
         if (!annotations.empty()) patch["metadata"] = {{"annotations", annotations}};
-        object_text = "HorizontalPodAutoscaler " + ns + "/" + hpa_name;
+        object_id = object_text = "HorizontalPodAutoscaler " + ns + "/" + hpa_name;
+        replaced = r.hpa.get();
         written = ctx_.client->Patch(kube::resources::HorizontalPodAutoscalers(), ns, hpa_name,
                                      kube::PatchType::kMerge, patch);
       } else {
-        object_text = r.workload_kind + " " + ns + "/" + r.workload_name + " (scale)";
+        patch = {{"spec", {{"replicas", action.replicas}}}};
+        object_id = r.workload_kind + " " + ns + "/" + r.workload_name;
+        object_text = object_id + " (scale)";
+        replaced = r.workload.get();
         written = ctx_.client->Patch(*r.workload_type, ns, r.workload_name, kube::PatchType::kMerge,
-                                     json{{"spec", {{"replicas", action.replicas}}}}, {}, "scale");
+                                     patch, {}, "scale");
       }
       if (written.ok()) {
+        // A second write before the cache caught up adds to the first.
+        OwnWrite& own = state->own_writes[object_id];
+        std::string version = StringAt(*replaced, {"metadata", "resourceVersion"}).value_or("");
+        if (own.replaced_version != version) own = {std::move(version), json::object()};
+        own.patch.merge_patch(patch);
         spdlog::info(json{{"msg", "scaled"},
                           {"policy", key},
                           {"target", target.name},
@@ -514,6 +568,9 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
       report.ready_replicas = ready_replicas;
       report.unit = ExportUnit(target.unit);
       report.per_replica = target.per_replica;
+      if (next_peak_at && target.unit == CapacityUnit::kConnections) {
+        report.next_peak_ready_replicas = ReplicasAskedAt(tp, *next_peak_at - target.warmup);
+      }
       if (!shadow) {
         report.plan_applied =
             o.has_hpa ? o.hpa_min_replicas >= tp.replicas_now || action.write == ScaleWrite::kNone
@@ -530,16 +587,6 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
         {s.occurrence.timetable, s.occurrence.session, s.occurrence.start, s.expected_connections});
   }
   ctx_.predictions->Put(ns, name, std::move(predictions));
-
-  std::optional<double> next_peak;
-  std::optional<Instant> next_peak_at;
-  for (size_t i = 0; i < policy.targets.size(); ++i) {
-    if (policy.targets[i].unit == CapacityUnit::kConnections && plan.targets[i].peak_at) {
-      next_peak = plan.targets[i].peak_demand;
-      next_peak_at = plan.targets[i].peak_at;
-      break;
-    }
-  }
 
   // Conditions and status.
   std::vector<Condition> conditions = ReadConditions(*object);

@@ -44,6 +44,19 @@ struct TargetPlan {
   std::vector<std::string> notes;       // guard rails that fired
 };
 
+// The replicas `target` asks for at `t` (now or later): its last planned
+// change at or before `t`, else what it asks for now. A target that asks
+// for replicas `warmup` ahead of need has at `t` the replicas it asked for
+// at `t - warmup` ready.
+inline int32_t ReplicasAskedAt(const TargetPlan& target, Instant t) {
+  int32_t replicas = target.replicas_now;
+  for (const PlannedChange& c : target.timeline) {
+    if (c.at > t) break;
+    replicas = c.replicas;
+  }
+  return replicas;
+}
+
 struct UpcomingSession {
   Occurrence occurrence;
   double expected_connections = 0;  // the spike it adds at its peak

@@ -304,3 +304,22 @@ TEST(Planner, RejectsAnInvalidPolicy) {
 
 }  // namespace
 }  // namespace prebell
+
+namespace prebell {
+namespace {
+
+TEST(ReplicasAskedAt, LastChangeAtOrBeforeTheInstantElseNow) {
+  const Instant now = *ParseRfc3339("2026-09-28T08:00:00Z");
+  TargetPlan t;
+  t.replicas_now = 2;
+  t.timeline = {{now + std::chrono::minutes(10), 6, ReplicaWhy::kFloor, ""},
+                {now + std::chrono::minutes(70), 3, ReplicaWhy::kFloor, ""}};
+  EXPECT_EQ(ReplicasAskedAt(t, now), 2);
+  EXPECT_EQ(ReplicasAskedAt(t, now + std::chrono::minutes(9)), 2);
+  EXPECT_EQ(ReplicasAskedAt(t, now + std::chrono::minutes(10)), 6);
+  EXPECT_EQ(ReplicasAskedAt(t, now + std::chrono::minutes(69)), 6);
+  EXPECT_EQ(ReplicasAskedAt(t, now + std::chrono::hours(5)), 3);
+}
+
+}  // namespace
+}  // namespace prebell
