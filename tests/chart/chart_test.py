@@ -10,6 +10,13 @@
     chart_test.py install ENV_FILE     helm install into the control plane; RBAC
                                        of the ServiceAccount as the API server
                                        evaluates it; bad values fail at install
+    chart_test.py install-controller ENV_FILE PREBELL WORKDIR
+                                       helm install, then `prebell run` with a
+                                       token of the installed ServiceAccount
+                                       raises a user's HPA and is denied the
+                                       rest; both uninstall orders leave (or,
+                                       with docs/install.md's line, put back)
+                                       the HPA as it was
 
 helm comes from tools/k8s/build.sh (PREBELL_HELM overrides). Renders use a
 fixed release (prebell), namespace (prebell-system) and Kubernetes version so
@@ -18,6 +25,7 @@ that golden files are reproducible; generated secrets are masked.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import os
@@ -25,6 +33,7 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -33,6 +42,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "crds"))
 from kube import Results, apply_crds, ensure_namespace, kubectl, kubectl_json, load_env  # noqa: E402
+
+sys.path.insert(0, str(REPO / "tests" / "integration" / "controller"))
+import e2e  # noqa: E402  (the controller end-to-end machinery: Controller, Api, manifests)
 
 CHART = REPO / "charts" / "prebell"
 VALUES = HERE / "values"
@@ -328,6 +340,276 @@ def cmd_install(env_file: str) -> int:
     return r.finish()
 
 
+# ---- install-controller: the installed chart's ServiceAccount at work, then uninstall
+
+USER_HPA = "gw"
+USER_HPA_MIN = 2
+USER_POLICY = "live"
+INSTALL_DOC = REPO / "docs" / "install.md"
+
+
+def hpa_state(api: e2e.Api, ns: str, name: str) -> tuple[dict, dict]:
+    """(spec, annotations) of an HPA: everything prebell may change on it."""
+    obj = api.get(e2e.path("HorizontalPodAutoscaler", ns, name))
+    return obj["spec"], obj["metadata"].get("annotations") or {}
+
+
+def documented_restore_line(ns: str) -> str:
+    """The by-hand restore line of docs/install.md ("Uninstalling"), limited
+    to namespace `ns`: other tests share this control plane."""
+    text = INSTALL_DOC.read_text()
+    start = text.index("\n## Uninstalling\n")
+    end = text.find("\n## ", start + 1)
+    section = text[start:end if end > 0 else len(text)]
+    lines = [line for line in section.splitlines()
+             if "original-min-replicas" in line and "patch hpa" in line and line.startswith("kubectl ")]
+    if len(lines) != 1:
+        raise e2e.Failure(f"docs/install.md 'Uninstalling': expected one restore line, found {len(lines)}")
+    scoped = lines[0].replace("kubectl get hpa -A ", f"kubectl get hpa -n {ns} ", 1)
+    if scoped == lines[0]:
+        raise e2e.Failure("docs/install.md's restore line does not start with `kubectl get hpa -A`")
+    return scoped
+
+
+def run_documented_line(line: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{os.environ['PREBELL_K8S_BIN_DIR']}:{os.environ.get('PATH', '')}")
+    return subprocess.run(["bash", "-o", "pipefail", "-c", line], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+class InstalledRun:
+    """One `helm install` with a user's workload next to it, and `prebell run`
+    on this machine with a token of the installed ServiceAccount and the
+    installed Deployment's flags (only --metrics-address and --prometheus-url
+    point at this machine).
+
+    The chart is installed with the bundled stack and with
+    controller.watchNamespaces = [the user's namespace, the release's]: the
+    controller then runs with exactly the chart's flags and cannot see the
+    other tests that share this control plane (a cluster-wide one would act
+    on their ScalingPolicies)."""
+
+    def __init__(self, r: Results, cp: e2e.ControlPlane, prebell: str, work: Path, label: str, release: str,
+                 release_ns: str, user_ns: str):
+        self.r, self.cp, self.api = r, cp, cp.api
+        self.prebell, self.work, self.label = prebell, work, label
+        self.release, self.release_ns, self.user_ns = release, release_ns, user_ns
+        self.installed = False
+        self.controller: e2e.Controller | None = None
+        self.floor: int | None = None
+        self.before: tuple[dict, dict] | None = None
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        return self.r.check(f"{self.label}: {name}", ok, detail)
+
+    def user_workload(self) -> None:
+        """The user's own Deployment and HPA, before prebell is installed."""
+        self.api.ensure_namespace(self.user_ns)
+        self.api.create(e2e.deployment(self.user_ns, USER_HPA, USER_HPA_MIN))
+        self.api.create(e2e.hpa(self.user_ns, USER_HPA, USER_HPA, USER_HPA_MIN, 20))
+        self.before = hpa_state(self.api, self.user_ns, USER_HPA)
+
+    def install(self) -> bool:
+        proc = helm("install", self.release, str(CHART), "--namespace", self.release_ns, "--create-namespace",
+                    "--set", f"controller.watchNamespaces={{{self.user_ns},{self.release_ns}}}", check=False)
+        self.installed = proc.returncode == 0
+        self.check("helm install (bundled stack, watchNamespaces = user's and release's) succeeds",
+                   self.installed, proc.stdout + proc.stderr)
+        self.check("NOTES.txt says to delete the ScalingPolicies before helm uninstall",
+                   "kubectl delete scalingpolicies --all --all-namespaces" in proc.stdout, proc.stdout)
+        return self.installed
+
+    def user_schedule(self) -> None:
+        """A Timetable with a class a few minutes ahead and a ScalingPolicy on the HPA."""
+        now = e2e.utcnow().replace(microsecond=0)
+        tt = e2e.timetable(self.user_ns, "term", "Europe/London",
+                           [e2e.session("lecture", now + dt.timedelta(minutes=3), "Europe/London", "30m", 300)])
+        # A 5-minute warm-up: the class is inside it, so the floor goes up at once and stays.
+        sp = e2e.scaling_policy(self.user_ns, USER_POLICY, [
+            e2e.target("gateway", "HorizontalPodAutoscaler", USER_HPA, cpr=40, warmup="5m",
+                       min_replicas=USER_HPA_MIN, max_replicas=20)])
+        self.api.create(tt)
+        self.api.create(sp)
+        oracle = e2e.PlanOracle(self.prebell, self.work / f"plan-{self.label}", [tt], sp)
+        self.floor = oracle.decision(now, "gateway")
+        later = oracle.decision(now + dt.timedelta(minutes=4), "gateway")
+        if self.floor <= USER_HPA_MIN or later != self.floor:
+            raise e2e.Failure(f"test set-up: the plan should raise the floor above {USER_HPA_MIN} now and hold it "
+                              f"for 4 minutes, got {self.floor} now and {later} at +4m")
+
+    def start_controller(self) -> None:
+        dep = kubectl_json("get", "deployment", self.release, "-n", self.release_ns)
+        chart_args = e2e.controller_args_from_chart([dep])
+        self.check("the installed Deployment's flags name the watched namespaces",
+                   f"--namespaces={self.user_ns},{self.release_ns}" in chart_args, str(chart_args))
+        sa = dep["spec"]["template"]["spec"]["serviceAccountName"]
+        token = self.cp.token(self.release_ns, sa)
+        self.kubeconfig = self.cp.token_kubeconfig(self.work / f"{self.label}.kubeconfig", token)
+        self.as_sa = e2e.Api(self.cp.server, self.cp.ca, token=token)
+        port = e2e.free_port()
+        args = [a for a in chart_args if not a.startswith(("--metrics-address=", "--prometheus-url="))]
+        # Nothing listens there: demand comes from the timetable alone, as `prebell plan` computes it.
+        args += [f"--metrics-address=127.0.0.1:{port}", f"--prometheus-url=http://127.0.0.1:{e2e.free_port()}"]
+        self.controller = e2e.Controller(self.prebell, self.work, f"controller-{self.label}", str(self.kubeconfig),
+                                         args=args, port=port).start()
+        self.controller.wait_ready(60)
+
+    def check_does_its_job(self) -> None:
+        try:
+            e2e.wait_for(f"HPA {USER_HPA} floor {self.floor}",
+                         lambda: e2e.hpa_floor(self.api, self.user_ns, USER_HPA)[0] == self.floor, 30)
+        except e2e.Failure as exc:
+            self.check(f"the user's HPA floor raised {USER_HPA_MIN} -> {self.floor}", False, str(exc))
+            return
+        spec, ann = hpa_state(self.api, self.user_ns, USER_HPA)
+        self.check(f"the user's HPA floor raised {USER_HPA_MIN} -> {self.floor}, original and owner recorded",
+                   spec["minReplicas"] == self.floor
+                   and ann.get("prebell.io/original-min-replicas") == str(USER_HPA_MIN)
+                   and ann.get("prebell.io/owner") == f"{self.user_ns}/{USER_POLICY}", json.dumps(ann))
+        for ns, name in ((self.user_ns, USER_POLICY), (self.release_ns, f"{self.release}-stack")):
+            try:
+                e2e.wait_for(f"ScalingPolicy {ns}/{name} status", lambda: (self.api.get(
+                    e2e.path("ScalingPolicy", ns, name)).get("status") or {}).get("plannedSummary"), 30)
+                self.check(f"status of ScalingPolicy {ns}/{name} written", True)
+            except e2e.Failure as exc:
+                self.check(f"status of ScalingPolicy {ns}/{name} written", False, str(exc))
+        lease = self.api.get(e2e.path("Lease", self.release_ns, self.release), missing_ok=True)
+        self.check("it holds the chart's Lease", bool(lease and lease["spec"].get("holderIdentity")), str(lease))
+
+    def check_denied(self) -> None:
+        """The same token, refused what the chart does not grant (real requests)."""
+        attempts = [
+            ("GET", e2e.path("Secret", self.user_ns), None),
+            ("GET", e2e.path("Secret", self.release_ns), None),
+            ("GET", e2e.path("Secret", None), None),
+            ("PATCH", e2e.path("Deployment", self.user_ns, USER_HPA), {"spec": {"replicas": 9}}),
+            ("DELETE", e2e.path("HorizontalPodAutoscaler", self.user_ns, USER_HPA), None),
+            ("GET", e2e.path("HorizontalPodAutoscaler", "default"), None),
+        ]
+        got = []
+        for method, url, body in attempts:
+            status, _ = self.as_sa.request(method, url, body, content_type="application/merge-patch+json")
+            got.append((method, url, status))
+        self.check("with its token: Secrets (user's, release's, all), a Deployment's spec, deleting the HPA, "
+                   "an unwatched namespace: all 403", all(s == 403 for _, _, s in got),
+                   str([g for g in got if g[2] != 403]))
+
+    def check_no_refusal(self, when: str) -> None:
+        refused = sum(v for _, v in self.controller.series("prebell_kubernetes_requests_total",
+                                                            result="unauthorized"))
+        ok = self.controller.requests(result="success")
+        self.check(f"{when}: no request of the controller refused (unauthorized = {refused:.0f}, "
+                   f"success = {ok:.0f})", refused == 0 and ok > 0)
+
+    def stop_controller(self) -> None:
+        if self.controller and self.controller.running():
+            rc = self.controller.stop()
+            self.check("the controller exits 0 on SIGTERM", rc == 0, self.controller.tail(40))
+
+    def uninstall(self) -> None:
+        proc = helm("uninstall", self.release, "--namespace", self.release_ns, check=False)
+        self.installed = False
+        self.check("helm uninstall succeeds", proc.returncode == 0, proc.stdout + proc.stderr)
+
+    def hpa_as_before(self, what: str) -> None:
+        spec, ann = hpa_state(self.api, self.user_ns, USER_HPA)
+        self.check(f"{what}: the user's HPA spec equals what it was before prebell", spec == self.before[0],
+                   f"before {json.dumps(self.before[0])}\n      now    {json.dumps(spec)}")
+        self.check(f"{what}: the user's HPA annotations equal what they were before prebell",
+                   ann == self.before[1], f"before {self.before[1]}, now {ann}")
+
+    def cleanup(self) -> None:
+        if self.controller:
+            self.controller.stop()
+        if self.installed:
+            helm("uninstall", self.release, "--namespace", self.release_ns, check=False)
+        for ns in (self.user_ns, self.release_ns):
+            kubectl("delete", "namespace", ns, "--wait=false", check=False)
+
+
+def prepare(run: InstalledRun) -> bool:
+    """Install, the user's objects, the controller; the controller's job and refusals."""
+    run.user_workload()
+    if not run.install():
+        return False
+    run.user_schedule()
+    run.start_controller()
+    run.check_does_its_job()
+    run.check_denied()
+    run.check_no_refusal("while it works")
+    return True
+
+
+def uninstall_documented(run: InstalledRun) -> None:
+    """docs/install.md: delete the ScalingPolicies, then helm uninstall."""
+    for ns in (run.user_ns, run.release_ns):
+        kubectl("delete", "scalingpolicies", "--all", "-n", ns)
+    try:
+        e2e.wait_for("the user's HPA back as it was",
+                     lambda: hpa_state(run.api, run.user_ns, USER_HPA) == run.before, 30)
+    except e2e.Failure as exc:
+        print(f"      {exc}")
+    run.hpa_as_before("ScalingPolicies deleted")
+    run.check_no_refusal("after restoring")
+    run.stop_controller()
+    run.uninstall()
+    run.hpa_as_before("after helm uninstall")
+
+
+def uninstall_directly(run: InstalledRun) -> None:
+    """helm uninstall while the policy holds the HPA up: nothing restores it;
+    docs/install.md's line does."""
+    # helm uninstall stops the chart's pods; here the controller is this machine's.
+    run.stop_controller()
+    run.uninstall()
+    spec, ann = hpa_state(run.api, run.user_ns, USER_HPA)
+    want_ann = {"prebell.io/original-min-replicas": str(USER_HPA_MIN),
+                "prebell.io/owner": f"{run.user_ns}/{USER_POLICY}"}
+    run.check(f"after helm uninstall the HPA keeps minReplicas {run.floor} and prebell's annotations "
+              f"(original {USER_HPA_MIN})", spec["minReplicas"] == run.floor and ann == {**run.before[1], **want_ann},
+              f"minReplicas {spec['minReplicas']}, annotations {ann}")
+    sp = run.api.get(e2e.path("ScalingPolicy", run.user_ns, USER_POLICY), missing_ok=True)
+    run.check("the user's ScalingPolicy survives helm uninstall (CRDs stay)", sp is not None)
+    kubectl("delete", "scalingpolicy", USER_POLICY, "-n", run.user_ns)
+    time.sleep(3)
+    run.check("deleting the ScalingPolicy with no controller changes nothing",
+              hpa_state(run.api, run.user_ns, USER_HPA) == (spec, ann))
+    line = documented_restore_line(run.user_ns)
+    proc = run_documented_line(line)
+    run.check("docs/install.md's restore line runs", proc.returncode == 0 and "patched" in proc.stdout,
+              f"{line}\n      {proc.stdout}{proc.stderr}")
+    run.hpa_as_before("restored by hand")
+
+
+def cmd_install_controller(env_file: str, prebell: str, work: Path) -> int:
+    load_env(env_file)
+    r = Results()
+    started = time.monotonic()
+    work.mkdir(parents=True, exist_ok=True)
+    for old in work.glob("*.log"):
+        old.unlink()
+    install_prerequisite_crds()
+    cp = e2e.ControlPlane.shared(os.environ["PREBELL_TEST_CONTROLPLANE_DIR"])
+    suffix = secrets.token_hex(3)
+    cases = [("documented order", uninstall_documented), ("helm uninstall first", uninstall_directly)]
+    for i, (label, finish) in enumerate(cases):
+        run = InstalledRun(r, cp, prebell, work, label.replace(" ", "-"), f"prebell-{suffix}-{i}",
+                           f"chart-ctl-{suffix}-{i}", f"campus-{suffix}-{i}")
+        t0 = time.monotonic()
+        try:
+            if prepare(run):
+                finish(run)
+        except e2e.Failure as exc:
+            run.check("ran to the end", False, str(exc))
+        finally:
+            if run.controller and r.failures:
+                print(f"--- controller log (tail) {run.controller.log_path}\n{run.controller.tail(60)}")
+            run.cleanup()
+        print(f"      ({label}: {time.monotonic() - t0:.1f} s)")
+    print(f"      (total {time.monotonic() - started:.1f} s)")
+    return r.finish()
+
+
 def main() -> int:
     args = sys.argv[1:]
     if args == ["lint"]:
@@ -340,6 +622,8 @@ def main() -> int:
         return cmd_dry_run(args[1])
     if len(args) == 2 and args[0] == "install":
         return cmd_install(args[1])
+    if len(args) == 4 and args[0] == "install-controller":
+        return cmd_install_controller(args[1], args[2], Path(args[3]))
     sys.exit(__doc__)
 
 
