@@ -3,7 +3,7 @@
 (Centrifugo gateway, Redis, LiveKit media) ahead of a class day, and alert
 severity follows the timetable. Entry point: scripts/cluster-demo.sh.
 
-    cluster_demo.py --prebell BIN [--workdir DIR] [--short] [--keep]
+    cluster_demo.py --prebell BIN [--workdir DIR] [--short]
 
 Everything runs on 127.0.0.1 and is real except the pods and the traffic:
   1. a Kubernetes control plane of its own (tools/k8s/controlplane.py: etcd,
@@ -11,8 +11,9 @@ Everything runs on 127.0.0.1 and is real except the pods and the traffic:
      Deployments up to their minReplicas, kube-scheduler, KWOK whose fake
      node makes pods Running and Ready without containers);
   2. `helm install` of charts/prebell with tools/demo/values.yaml;
-  3. the class day of tools/demo/class_day.yaml as a Timetable, starting
-     minutes from now, with the same classes on the days before;
+  3. the class day of tools/demo/class_day.yaml as a Timetable: today
+     compressed, starting minutes from now, after a normal week of the
+     same courses;
   4. a replaying exporter of the stack's metrics (connections follow each
      session's audience) whose past days are backfilled into a real
      Prometheus with promtool, so the forecast has history to learn from;
@@ -312,12 +313,14 @@ class Demo:
             self.recording.add(s.start, s.duration, s.expected * s.show_up)
 
     def start_monitoring(self, bins: dict) -> None:
+        # The chart labels each component's Service with its workload's name,
+        # and the policy's default query selects the gateway's by `service`.
         gateway = self.targets["gateway"]["workload"][1]
         redis = self.targets["redis"]["workload"][1]
         stack = Stack(gateway, redis, float(self.day["redis_memory_used_ratio"]))
-        # alerting_test's Exporter and backfill read these module globals
-        # (see the note in tests/integration/alerting about making them
-        # parameters); the demo's stack and lead time replace the test's.
+        # alerting_test's Exporter, backfill and fast_rules read these module
+        # globals; the demo's stack and lead time replace the test's. (They
+        # would be parameters if that harness moved to a shared module.)
         harness.stack_series = stack.series
         harness.LEAD = LEAD_S
         self.exporter = harness.Exporter(NS, self.recording)
@@ -457,7 +460,7 @@ class Demo:
               "asked/replicas/ready (asked = the HPA's minReplicas that prebell raises, or Redis' scale), "
               "connections now / gateway capacity ready, the criticality level "
               "(0 idle, 1 class, 2 exam) and the alerts firing -> where Alertmanager routes them.")
-        print(f"{'clock':8} {'T0+':>6}")
+        print(f"{'clock':8} {'T0+':>6}  status line, or  | event")
         seen = {"targets": {}, "asks": [], "level": None, "alerts": frozenset(), "hooks": 0, "sessions": set()}
         for name, p in self.target_pollers.items():
             first = p.history()[:1]
