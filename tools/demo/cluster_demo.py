@@ -33,8 +33,9 @@ process it started is stopped on exit, also on Ctrl-C.
 
 The harness is the one of the end-to-end tests, imported, not copied:
 tests/integration/controller/e2e.py (ControlPlane, Api, Controller, Poller,
-manifests) and tests/integration/alerting/alerting_test.py (Exporter,
-backfill, fast_rules, Server, Webhooks, am_config).
+manifests) and tests/integration/lib/monitoring.py (Exporter, backfill,
+fast_rules, Webhooks, Alertmanager and Prometheus), which
+tests/integration/alerting/alerting_test.py uses too.
 """
 
 from __future__ import annotations
@@ -55,11 +56,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration" / "controller"))
-sys.path.insert(0, str(REPO / "tests" / "integration" / "alerting"))
+sys.path.insert(0, str(REPO / "tests" / "integration" / "lib"))
 sys.path.insert(0, str(REPO / "tests" / "chart"))
 import e2e  # noqa: E402
 from e2e import Failure, path  # noqa: E402
-import alerting_test as harness  # noqa: E402
+import monitoring  # noqa: E402
 from chart_test import helm_bin  # noqa: E402
 
 import yaml  # noqa: E402  (python3-yaml)
@@ -134,8 +135,8 @@ class Recording:
     """Connections of the namespace's gateway over time: the idle level with a
     little deterministic jitter, plus each sitting's connected audience,
     arriving over the 5 minutes before its start and leaving over the 3
-    minutes after its end. Duck-types alerting_test.Recording for its
-    Exporter and backfill."""
+    minutes after its end. The `recording` of monitoring.Exporter and
+    backfill."""
 
     ARRIVE_S, LEAVE_S = 300.0, 180.0
 
@@ -163,8 +164,8 @@ class Recording:
 
 
 class Stack:
-    """What the replaying exporter serves (alerting_test.Exporter and
-    backfill call this as their `stack_series`): the gateway's clients split
+    """What the replaying exporter serves (`series` is the one of
+    monitoring.Exporter and backfill): the gateway's clients split
     over two Centrifugo pods, with the labels the chart's ScalingPolicy query
     selects (namespace, service), and Redis memory at a constant share of
     maxmemory."""
@@ -260,11 +261,7 @@ class Demo:
 
     def start_cluster(self) -> None:
         say("starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK)")
-        # KWOK renews its node's Lease only when given a lease duration; without
-        # it the node lifecycle controller marks the node NotReady after its
-        # 50 s grace period, and every pod on it unready with it.
-        self.cp = e2e.ControlPlane.start(self.work / "controlplane", "--controller-manager", "--kwok",
-                                         "--kwok-arg=--node-lease-duration-seconds=40")
+        self.cp = e2e.ControlPlane.start(self.work / "controlplane", "--controller-manager", "--kwok")
 
     def install_chart(self) -> None:
         say(f"helm install {RELEASE} charts/prebell -n {NS} -f tools/demo/values.yaml")
@@ -318,50 +315,20 @@ class Demo:
         gateway = self.targets["gateway"]["workload"][1]
         redis = self.targets["redis"]["workload"][1]
         stack = Stack(gateway, redis, float(self.day["redis_memory_used_ratio"]))
-        # alerting_test's Exporter, backfill and fast_rules read these module
-        # globals; the demo's stack and lead time replace the test's. (They
-        # would be parameters if that harness moved to a shared module.)
-        harness.stack_series = stack.series
-        harness.LEAD = LEAD_S
-        self.exporter = harness.Exporter(NS, self.recording)
+        self.exporter = monitoring.Exporter(NS, self.recording, stack.series)
         data = self.work / "prom-data"
         shutil.rmtree(data, ignore_errors=True)
         days = int(self.day["history"]["days"])
         t_from = (self.t0 - dt.timedelta(days=days, hours=1)).timestamp()
         say(f"backfilling {days} days of history into Prometheus (promtool tsdb create-blocks-from openmetrics)")
-        n = harness.backfill(bins["promtool"], data, self.work, NS, self.recording, self.exporter, t_from,
-                             self.t0.timestamp() - 15)
+        n = monitoring.backfill(bins["promtool"], data, self.work, self.exporter, t_from, self.t0.timestamp() - 15)
         say(f"  {n:,} samples")
-        rules = harness.fast_rules(self.work)
-        self.hooks = harness.Webhooks()
-        am_dir = self.work / "am"
-        am_dir.mkdir(exist_ok=True)
-        (am_dir / "alertmanager.yml").write_text(harness.am_config(self.hooks.port))
-        self.am = harness.Server("alertmanager", lambda port: [
-            bins["alertmanager"], f"--config.file={am_dir / 'alertmanager.yml'}", f"--storage.path={am_dir / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn"],
-            self.work, "/-/ready")
+        rules = monitoring.fast_rules(self.work, LEAD_S)
+        self.hooks = monitoring.Webhooks()
+        self.am = monitoring.start_alertmanager(bins["alertmanager"], self.work, self.hooks, log_level="warn")
         self.ctl_port = e2e.free_port()
-
-        def prom_argv(port):
-            cfg = self.work / "prometheus.yml"
-            cfg.write_text(yaml.safe_dump({
-                "global": {"scrape_interval": "2s", "evaluation_interval": "2s"},
-                "rule_files": [str(rules)],
-                "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{self.am.port}"]}]}]},
-                "scrape_configs": [
-                    # As the chart's ServiceMonitor would: the controller's own
-                    # series keep their labels, the target gets its namespace.
-                    {"job_name": "prebell", "honor_labels": True,
-                     "static_configs": [{"targets": [f"127.0.0.1:{self.ctl_port}"], "labels": {"namespace": NS}}]},
-                    # `gateway`: the job name backfill() gives the history.
-                    {"job_name": "gateway", "honor_labels": True,
-                     "static_configs": [{"targets": [f"127.0.0.1:{self.exporter.port}"]}]},
-                ]}))
-            return [bins["prometheus"], f"--config.file={cfg}", f"--storage.tsdb.path={data}",
-                    f"--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s", "--log.level=warn"]
-
-        self.prom = harness.Server("prometheus", prom_argv, self.work, "/-/ready")
+        self.prom = monitoring.start_prometheus(bins["prometheus"], self.work, data, rules, self.am, self.ctl_port,
+                                                NS, self.exporter)
         say(f"Prometheus {self.prom.url}, Alertmanager {self.am.url}")
 
     def apply_timetable(self) -> None:

@@ -412,6 +412,8 @@ def kwok_argv(state: dict, extra: list[str]) -> list[str]:
         f"--manage-nodes-with-annotation-selector={KWOK_NODE_ANNOTATION}=fake",
         "--node-ip=127.0.0.1",
         "--server-address=127.0.0.1:" + str(state["ports"]["kwok"]),
+        # KWOK renews node Leases only with a duration; else ~50 s in, the node and its pods go NotReady.
+        "--node-lease-duration-seconds=40",
         *extra,
     ]
 

@@ -39,7 +39,6 @@ the generated ones.
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import math
 import shutil
@@ -48,21 +47,20 @@ import sys
 import threading
 import time
 import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "controller"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 import e2e  # noqa: E402
 from e2e import Checks, Failure, log, path  # noqa: E402
+import monitoring  # noqa: E402
+from monitoring import Server, Webhooks  # noqa: E402
 
 import yaml  # noqa: E402  (python3-yaml)
 
 REPO = e2e.REPO
 SOURCE = REPO / "dashboards" / "rules" / "source.yaml"
-GENERATOR = REPO / "dashboards" / "generate_rules.py"
 LIST_QUERIES = REPO / "dashboards" / "list_queries.py"
-AM_CONFIG = REPO / "examples" / "alertmanager" / "alertmanager.yml"
 ALERT = "GatewayConnectionsNearCapacity"
 SETTINGS = yaml.safe_load(SOURCE.read_text())["settings"]
 GATEWAY = SETTINGS["gateway_target"]  # the target names the rules (and dashboards) expect
@@ -108,8 +106,9 @@ class Recording:
         return round(v)
 
 
-def stack_series(ns: str, t: float, conns: float, started: float) -> list[tuple[str, str, dict, float]]:
-    """(name, type, labels, value) of everything the exporter serves at t."""
+def stack_series(ns: str, t: float, conns: float, started: float) -> list[monitoring.Sample]:
+    """(name, type, labels, value) of everything the exporter serves at t
+    (the `series` of monitoring.Exporter and backfill)."""
     up = max(0.0, t - started)
     nodes = ["centrifugo-0", "centrifugo-1", "centrifugo-2"]
     out = []
@@ -131,188 +130,6 @@ def stack_series(ns: str, t: float, conns: float, started: float) -> list[tuple[
         lk = {"namespace": ns, "node_id": node, "node_type": "SERVER"}
         out += [("livekit_room_total", "gauge", lk, 4), ("livekit_participant_total", "gauge", lk, 60)]
     return out
-
-
-class Exporter:
-    def __init__(self, ns: str, recording: Recording):
-        self.ns = ns
-        self.recording = recording
-        self.started = time.time()
-        exporter = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = exporter.render(time.time()).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def render(self, t: float) -> str:
-        lines, typed = [], set()
-        for name, mtype, labels, value in stack_series(self.ns, t, self.recording.connections(t), self.started):
-            if name not in typed:
-                lines.append(f"# TYPE {name} {mtype}")
-                typed.add(name)
-            lines.append(f"{name}{fmt_labels(labels)} {value}")
-        return "\n".join(lines) + "\n"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def fmt_labels(labels: dict) -> str:
-    return "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
-
-
-def backfill(promtool: str, data_dir: Path, work: Path, ns: str, recording: Recording, exporter: Exporter,
-             t_from: float, t_to: float, step: int = 15) -> int:
-    """Writes the recording's [t_from, t_to) as OpenMetrics (the labels the live
-    scrape will give the same series) and turns it into TSDB blocks."""
-    target = {"job": "gateway", "instance": f"127.0.0.1:{exporter.port}"}
-    by_series: dict[tuple[str, str], list[str]] = {}
-    types = {}
-    t = t_from
-    n = 0
-    while t < t_to:
-        for name, mtype, labels, value in stack_series(ns, t, recording.connections(t), t_from):
-            if mtype == "counter":
-                continue  # counters start with the exporter; history of the gauges is enough
-            key = (name, fmt_labels({**labels, **target}))
-            by_series.setdefault(key, []).append(f"{name}{key[1]} {value} {t:.0f}")
-            types[name] = mtype
-            n += 1
-        t += step
-    om = work / "history.om"
-    with om.open("w") as f:
-        for name in sorted(types):
-            f.write(f"# TYPE {name} {types[name]}\n")
-            for key in sorted(k for k in by_series if k[0] == name):
-                f.write("\n".join(by_series[key]) + "\n")
-        f.write("# EOF\n")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(om), str(data_dir)],
-                       capture_output=True, text=True, timeout=600)
-    if r.returncode != 0:
-        raise Failure(f"promtool tsdb create-blocks-from openmetrics failed:\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
-    om.unlink()
-    return n
-
-
-# ------------------------------------------------------------------ the servers
-
-
-def fast_rules(work: Path) -> Path:
-    source = yaml.safe_load(SOURCE.read_text())
-    source["settings"]["lead_time"] = f"{LEAD}s"
-    for alert in source.get("alerts", []) + source.get("signal_alerts", []):
-        alert["for"] = "10s"
-    src = work / "source.yaml"
-    src.write_text(yaml.safe_dump(source, sort_keys=False))
-    out = work / "prebell.rules.yaml"
-    r = subprocess.run([sys.executable, str(GENERATOR), "--source", str(src), "--output", str(out)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Failure(f"generate_rules.py with lead_time {LEAD}s: {r.stderr}")
-    return out
-
-
-class Server:
-    """A process on a free loopback port with its log in the work dir."""
-
-    def __init__(self, name: str, argv_for_port, work: Path, ready_path: str):
-        self.name = name
-        self.log_path = work / f"{name}.log"
-        for _ in range(3):
-            self.port = e2e.free_port()
-            self.log = open(self.log_path, "w+")
-            self.proc = subprocess.Popen(argv_for_port(self.port), stdout=self.log, stderr=subprocess.STDOUT)
-            self.url = f"http://127.0.0.1:{self.port}"
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                try:
-                    with urllib.request.urlopen(self.url + ready_path, timeout=2) as r:
-                        if r.status == 200:
-                            return
-                except OSError:
-                    time.sleep(0.2)
-            self.stop()
-        raise Failure(f"{name} did not start:\n{self.log_path.read_text()[-3000:]}")
-
-    def get(self, p: str, **params):
-        url = self.url + p + ("?" + urllib.parse.urlencode(params) if params else "")
-        with urllib.request.urlopen(url, timeout=15) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
-class Webhooks:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.received: list[tuple[float, str, dict]] = []
-        hooks = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with hooks.lock:
-                    hooks.received.append((time.time(), self.path.strip("/"), json.loads(body)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def alerts(self, receiver: str, alertname: str, ns: str) -> list[tuple[float, str, dict]]:
-        with self.lock:
-            return [(t, a["status"], a["labels"]) for t, r, p in self.received if r == receiver
-                    for a in p["alerts"] if a["labels"].get("alertname") == alertname
-                    and a["labels"].get("namespace") == ns]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def am_config(port: int) -> str:
-    """The example with webhooks instead of Slack/PagerDuty and short timers."""
-    conf = yaml.safe_load(AM_CONFIG.read_text())
-    conf.get("global", {}).pop("slack_api_url_file", None)
-    for receiver in conf["receivers"]:
-        for key in [k for k in receiver if k.endswith("_configs")]:
-            del receiver[key]
-        receiver["webhook_configs"] = [{"url": f"http://127.0.0.1:{port}/{receiver['name']}", "send_resolved": True}]
-
-    def shorten(route, top=False):
-        for key in ("group_wait", "group_interval"):
-            if key in route or top:
-                route[key] = "1s"
-        for child in route.get("routes", []):
-            shorten(child)
-
-    shorten(conf["route"], top=True)
-    return yaml.safe_dump(conf)
 
 
 # ---------------------------------------------------------------------- the test
@@ -343,39 +160,18 @@ def main() -> int:
                 ("earlier", setup - dt.timedelta(minutes=40), 20)]
         for _, start, minutes in past:
             recording.add(start, minutes, 400)
-        exporter = Exporter(ns, recording)
+        exporter = monitoring.Exporter(ns, recording, stack_series)
         data = work / "prom-data"
         shutil.rmtree(data, ignore_errors=True)
-        n = backfill(binaries["promtool"], data, work, ns, recording, exporter,
-                     (setup - dt.timedelta(days=2)).timestamp(), setup.timestamp() - 15)
+        n = monitoring.backfill(binaries["promtool"], data, work, exporter,
+                                (setup - dt.timedelta(days=2)).timestamp(), setup.timestamp() - 15)
         log(f"backfilled {n} samples (two days of the recording) into {data}")
 
-        rules = fast_rules(work)
-        (work / "am").mkdir(exist_ok=True)
-        (work / "am" / "alertmanager.yml").write_text(am_config(hooks.port))
-        am = Server("alertmanager", lambda port: [
-            binaries["alertmanager"], f"--config.file={work / 'am' / 'alertmanager.yml'}",
-            f"--storage.path={work / 'am' / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=", "--log.level=info"], work, "/-/ready")
+        rules = monitoring.fast_rules(work, LEAD)
+        am = monitoring.start_alertmanager(binaries["alertmanager"], work, hooks, log_level="info")
         ctl_port = e2e.free_port()
-
-        def prom_argv(port):
-            cfg = work / "prometheus.yml"
-            cfg.write_text(yaml.safe_dump({
-                "global": {"scrape_interval": "2s", "evaluation_interval": "2s"},
-                "rule_files": [str(rules)],
-                "alerting": {"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am.port}"]}]}]},
-                "scrape_configs": [
-                    {"job_name": "prebell", "honor_labels": True,
-                     "static_configs": [{"targets": [f"127.0.0.1:{ctl_port}"],
-                                         "labels": {"namespace": "prebell-system"}}]},
-                    {"job_name": "gateway", "honor_labels": True,
-                     "static_configs": [{"targets": [f"127.0.0.1:{exporter.port}"]}]},
-                ]}))
-            return [binaries["prometheus"], f"--config.file={cfg}", f"--storage.tsdb.path={data}",
-                    f"--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s", "--log.level=warn"]
-
-        prom = Server("prometheus", prom_argv, work, "/-/ready")
+        prom = monitoring.start_prometheus(binaries["prometheus"], work, data, rules, am, ctl_port, "prebell-system",
+                                           exporter)
         t_prom = time.time()
         hist = prom.get("/api/v1/query", query=f'count_over_time(centrifugo_node_num_clients{{namespace="{ns}"}}[1d] offset 1m)')
         checks.check("Prometheus serves the backfilled history", bool(hist["data"]["result"]), json.dumps(hist)[:300])
