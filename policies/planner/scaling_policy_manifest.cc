@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+#include "policies/common/yaml_documents.h"
+
 namespace prebell {
 namespace {
 
@@ -488,7 +490,7 @@ StatusOr<std::vector<ScalingPolicy>> ParseScalingPolicyManifest(std::string_view
   Errors errors(file_name);
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    docs = LoadYamlDocuments(std::string(text));
   } catch (const YAML::Exception& e) {
     errors.AddAtLine(e.mark.line + 1, "(document)", "not valid YAML: " + e.msg);
     return errors.ToStatus();

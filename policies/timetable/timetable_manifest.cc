@@ -6,6 +6,7 @@
 #include <exception>
 #include <map>
 
+#include "policies/common/yaml_documents.h"
 #include "policies/timetable/manifest_fields.h"
 #include "policies/timetable/rrule.h"
 #include "policies/timetable/session_expansion.h"
@@ -515,7 +516,7 @@ class ManifestReader {
   void Read(std::string_view text) {
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(std::string(text));
+      docs = LoadYamlDocuments(std::string(text));
     } catch (const YAML::ParserException& e) {
       problems_.Add(e.mark, "", "not valid YAML: " + e.msg);
       return;

@@ -156,6 +156,13 @@ TEST(ScalingPolicyManifest, StructuralProblems) {
   EXPECT_NE(bad_yaml.status().message().find("x.yaml:1: (document): not valid YAML"),
             std::string::npos);
 
+  // yaml-cpp 0.7's LoadAll would loop forever here.
+  auto no_node = ParseScalingPolicyManifest("# policies\n,u\n", "x.yaml");
+  ASSERT_FALSE(no_node.ok());
+  EXPECT_NE(no_node.status().message().find("x.yaml:2: (document): not valid YAML"),
+            std::string::npos)
+      << no_node.status().message();
+
   auto none = ParseScalingPolicyManifest("apiVersion: v1\nkind: ConfigMap\n", "x.yaml");
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().message(), "x.yaml: kind: no ScalingPolicy document in the file");

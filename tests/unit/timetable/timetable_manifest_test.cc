@@ -358,6 +358,16 @@ TEST(TimetableManifestTest, YamlSyntaxErrorHasALine) {
   EXPECT_NE(m.problems[0].message.find("not valid YAML"), std::string::npos);
 }
 
+// yaml-cpp 0.7's LoadAll loops forever on a document no node can start
+// (found by timetable_fuzzer): an error naming the line, not a hang.
+TEST(TimetableManifestTest, ADocumentNoNodeCanStartIsAnErrorNotAHang) {
+  for (const char* text : {",", ",u# tutorials\n", "# a comment\n,u\n", "a: 1\n---\n,\n"}) {
+    TimetableManifest m = ReadTimetableManifest(text, "bad.yaml");
+    ASSERT_EQ(m.problems.size(), 1u) << text;
+    EXPECT_NE(m.problems[0].message.find("not valid YAML"), std::string::npos) << text;
+  }
+}
+
 TEST(TimetableManifestTest, DuplicateKeysAndNonMappingDocuments) {
   TimetableManifest m = ReadTimetableManifest(R"(apiVersion: prebell.io/v1alpha1
 kind: Timetable
