@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <string_view>
 
 #include "controller/reconcile/object_json.h"
 #include "controller/reconcile/prebell_resources.h"
@@ -25,6 +27,13 @@ struct ResolvedTarget {
   std::string workload_kind;
   std::string workload_name;
 };
+
+// "Kind ns/name": how logs and own-write records name an object.
+std::string ObjectId(std::string_view kind, std::string_view ns, std::string_view name) {
+  std::string id(kind);
+  id.append(" ").append(ns).append("/").append(name);
+  return id;
+}
 
 // Our last successful write to an HPA or a workload: the resourceVersion it
 // replaced and the merge patch it applied.
@@ -115,7 +124,7 @@ ScalingPolicyReconciler::ScalingPolicyReconciler(ReconcileContext context,
       deployments_(deployments),
       stateful_sets_(stateful_sets),
       prometheus_(std::move(prometheus)),
-      options_(std::move(options)) {
+      options_(options) {
   options_.history.sum_series = true;  // a query may return one series per gateway pod
 }
 
@@ -221,11 +230,11 @@ runtime::ReconcileResult ScalingPolicyReconciler::Release(const std::string& key
                                       kube::PatchType::kMerge, patch);
     if (!written.ok() && written.status().code() != StatusCode::kNotFound) {
       return runtime::ReconcileResult::Retry(
-          written.status().WithContext("restoring HPA " + ns + "/" + hpa_name));
+          written.status().WithContext("restoring " + ObjectId("HPA", ns, hpa_name)));
     }
     spdlog::info(json{{"msg", "restored HPA"},
                       {"policy", key},
-                      {"object", "HorizontalPodAutoscaler " + ns + "/" + hpa_name},
+                      {"object", ObjectId("HorizontalPodAutoscaler", ns, hpa_name)},
                       {"reason", action.reason}}
                      .dump());
   }
@@ -427,7 +436,7 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
     const ScaleTargetRef& ref = target.scale_target_ref;
     if (ref.kind == "HorizontalPodAutoscaler") {
       r.hpa = WithOwnWrite(hpas_->Get(ns + "/" + ref.name),
-                           "HorizontalPodAutoscaler " + ns + "/" + ref.name, state->own_writes);
+                           ObjectId("HorizontalPodAutoscaler", ns, ref.name), state->own_writes);
       if (r.hpa) {
         r.workload_kind = StringAt(*r.hpa, {"spec", "scaleTargetRef", "kind"}).value_or("");
         r.workload_name = StringAt(*r.hpa, {"spec", "scaleTargetRef", "name"}).value_or("");
@@ -439,8 +448,8 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
         if (StringAt(*h, {"spec", "scaleTargetRef", "kind"}) == ref.kind &&
             StringAt(*h, {"spec", "scaleTargetRef", "name"}) == ref.name) {
           r.hpa = WithOwnWrite(h,
-                               "HorizontalPodAutoscaler " + ns + "/" +
-                                   StringAt(*h, {"metadata", "name"}).value_or(""),
+                               ObjectId("HorizontalPodAutoscaler", ns,
+                                        StringAt(*h, {"metadata", "name"}).value_or("")),
                                state->own_writes);
           break;
         }
@@ -449,11 +458,11 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
     if (r.workload_kind == "Deployment") {
       r.workload_type = &kube::resources::Deployments();
       r.workload = WithOwnWrite(deployments_->Get(ns + "/" + r.workload_name),
-                                "Deployment " + ns + "/" + r.workload_name, state->own_writes);
+                                ObjectId("Deployment", ns, r.workload_name), state->own_writes);
     } else if (r.workload_kind == "StatefulSet") {
       r.workload_type = &kube::resources::StatefulSets();
       r.workload = WithOwnWrite(stateful_sets_->Get(ns + "/" + r.workload_name),
-                                "StatefulSet " + ns + "/" + r.workload_name, state->own_writes);
+                                ObjectId("StatefulSet", ns, r.workload_name), state->own_writes);
     }
     ObservedTarget& o = r.observed;
     o.workload_exists = r.workload != nullptr;
@@ -501,13 +510,13 @@ runtime::ReconcileResult ScalingPolicyReconciler::Reconcile(const std::string& k
         }
         patch = {{"spec", {{"minReplicas", action.replicas}}}};
         if (!annotations.empty()) patch["metadata"] = {{"annotations", annotations}};
-        object_id = object_text = "HorizontalPodAutoscaler " + ns + "/" + hpa_name;
+        object_id = object_text = ObjectId("HorizontalPodAutoscaler", ns, hpa_name);
         replaced = r.hpa.get();
         written = ctx_.client->Patch(kube::resources::HorizontalPodAutoscalers(), ns, hpa_name,
                                      kube::PatchType::kMerge, patch);
       } else {
         patch = {{"spec", {{"replicas", action.replicas}}}};
-        object_id = r.workload_kind + " " + ns + "/" + r.workload_name;
+        object_id = ObjectId(r.workload_kind, ns, r.workload_name);
         object_text = object_id + " (scale)";
         replaced = r.workload.get();
         written = ctx_.client->Patch(*r.workload_type, ns, r.workload_name, kube::PatchType::kMerge,
