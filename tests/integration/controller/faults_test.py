@@ -270,8 +270,12 @@ def main() -> int:
         ctl[leader].wait_exit(10)
         holder.wait_value(f"{standby} to take the lease", lambda v: v == standby, LEASE_DURATION + 30)
         took = time.monotonic() - t_kill
-        checks.check(f"after SIGKILL of the leader the standby leads within lease + retry ({took:.1f} s)",
-                     took <= LEASE_DURATION + RETRY_PERIOD + 3, f"took {took:.1f} s")
+        # Worst case: the leader renewed just before the kill; the standby sees
+        # that renewal up to a retry period later, counts the lease from then,
+        # and tries again up to a retry period after it expired. Then 3 s for
+        # the update itself and this test's polling.
+        checks.check(f"after SIGKILL of the leader the standby leads within lease + 2 retry periods ({took:.1f} s)",
+                     took <= LEASE_DURATION + 2 * RETRY_PERIOD + 3, f"took {took:.1f} s")
         set_attendance(150)
         try:
             floor.wait_value(f"the floor at {want[150]} from the new leader", lambda v: v and v[0] == want[150], 60)
