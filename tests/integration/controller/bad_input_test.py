@@ -18,7 +18,8 @@ Warning event; `ghost` TargetsFound=False; `clash` Conflict=True and no write;
 `live` scales gw exactly as `prebell plan` says for the good timetable alone.
 Then: `good` is broken by an edit (Valid=False) and its last valid schedule
 keeps gw scaled; fixing it (and bad-zone) makes them Valid again; creating the
-ConfigMap imports the calendar (its event appears in the status).
+ConfigMap imports the calendar (its event appears in the status), and changing
+the ConfigMap re-imports it (the moved event replaces it in the status).
 """
 
 from __future__ import annotations
@@ -143,6 +144,23 @@ def main() -> int:
         checks.check("calendar: the imported event is its next session",
                      nxt.get("start") == e2e.rfc3339(ev_start) and nxt.get("course") == "physics101"
                      and nxt.get("expectedAttendance") == 80, f"got {nxt}")
+
+        # The LMS exports the calendar again with the event an hour earlier:
+        # the ConfigMap's change alone re-imports it.
+        moved = ev_start - dt.timedelta(hours=1)
+        api.merge_patch(path("ConfigMap", ns, "term-ics"),
+                        {"data": {"term.ics": ICS.format(start=moved.strftime("%Y%m%dT%H%M%SZ"),
+                                                         end=(moved + dt.timedelta(hours=1)).strftime("%Y%m%dT%H%M%SZ"))}})
+
+        def next_start():
+            st = api.get(path("Timetable", ns, "calendar")).get("status") or {}
+            return ((st.get("nextSessions") or [{}])[0]).get("start")
+        try:
+            e2e.wait_for("the moved event in the calendar Timetable's status",
+                         lambda: next_start() == e2e.rfc3339(moved), 60)
+            checks.check("calendar: a changed ConfigMap is re-imported", True)
+        except Failure as exc:
+            checks.fail("calendar: a changed ConfigMap is re-imported", f"{exc}; next start {next_start()}")
 
         checks.equal("gw ends where the plan says", poller.current(), plan.now_value)
         changes = len(poller.history()) - 1
